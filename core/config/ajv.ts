@@ -1,0 +1,35 @@
+// One ajv set-up for every schema: all errors, defaults applied, unknown keys rejected, never coerce types.
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { byteSizePattern, durationPattern } from '../units.js';
+
+/** A new ajv instance with dtcol's formats (`duration`, `byte-size`) and the `secret` keyword. */
+export function createAjv(): Ajv {
+  const ajv = new Ajv({
+    allErrors: true,
+    strict: true,
+    useDefaults: true,
+    coerceTypes: false,
+    allowUnionTypes: true,
+  });
+  addFormats.default(ajv);
+  ajv.addFormat('duration', new RegExp(durationPattern));
+  ajv.addFormat('byte-size', new RegExp(byteSizePattern));
+  // Marks fields whose values are redacted wherever config is printed or logged.
+  ajv.addKeyword({ keyword: 'secret', schemaType: 'boolean' });
+  return ajv;
+}
+
+let shared: Ajv | undefined;
+const compiled = new WeakMap<object, ValidateFunction>();
+
+/** Compile (once per schema object) with the shared instance. Throws when the schema itself is invalid. */
+export function compileSchema(schema: object): ValidateFunction {
+  let fn = compiled.get(schema);
+  if (fn === undefined) {
+    shared ??= createAjv();
+    fn = shared.compile(schema);
+    compiled.set(schema, fn);
+  }
+  return fn;
+}

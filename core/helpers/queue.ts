@@ -1,0 +1,185 @@
+// Exporter queues: a memory queue and a persistent one on node:sqlite. Both hand out items in order, keep
+// taken items "in flight" until acknowledged, and count capacity in records (pending + in flight).
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { createRequire } from 'node:module';
+import type { LogRecord } from '../consumer.js';
+import { fromStoredRecord, toStoredRecord, type StoredRecord } from '../records.js';
+
+/** One record in a queue. `encoded` caches the exporter's encoding once computed. */
+export interface QueueItem {
+  readonly seq: number;
+  readonly record: LogRecord;
+  encoded?: string;
+}
+
+/** What the exporter helper needs from a queue. */
+export interface ExportQueue {
+  readonly persistent: boolean;
+  /** Records pending (not yet taken). */
+  readonly pending: number;
+  /** Records pending plus in flight. */
+  readonly size: number;
+  /** Add records; once this returns they are in the queue (on disk for a persistent queue). */
+  offer(records: readonly LogRecord[]): void;
+  /** Look at up to `max` pending items in order without taking them. */
+  peek(max: number): readonly QueueItem[];
+  /** Take the first `count` pending items (as returned by peek). */
+  take(count: number): QueueItem[];
+  /** Delivered or dead-lettered: forget them for good. */
+  ack(items: readonly QueueItem[]): void;
+  close(): void;
+}
+
+/** In-memory queue. Lost on a crash; the exporter dead-letters what it cannot send by shutdown. */
+export class MemoryQueue implements ExportQueue {
+  readonly persistent = false;
+  #items: QueueItem[] = [];
+  #head = 0;
+  #inFlight = 0;
+  #seq = 0;
+
+  get pending(): number {
+    return this.#items.length - this.#head;
+  }
+
+  get size(): number {
+    return this.pending + this.#inFlight;
+  }
+
+  offer(records: readonly LogRecord[]): void {
+    for (const record of records) this.#items.push({ seq: ++this.#seq, record });
+  }
+
+  peek(max: number): readonly QueueItem[] {
+    return this.#items.slice(this.#head, this.#head + max);
+  }
+
+  take(count: number): QueueItem[] {
+    const out = this.#items.slice(this.#head, this.#head + count);
+    this.#head += out.length;
+    this.#inFlight += out.length;
+    // Compact now and then so the array does not grow without bound.
+    if (this.#head > 4096 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return out;
+  }
+
+  ack(items: readonly QueueItem[]): void {
+    this.#inFlight -= items.length;
+  }
+
+  /** Everything not yet acknowledged is lost with a memory queue; the helper takes it out at shutdown. */
+  drainAll(): LogRecord[] {
+    const rest = this.#items.slice(this.#head).map((i) => i.record);
+    this.#items = [];
+    this.#head = 0;
+    return rest;
+  }
+
+  close(): void {
+    this.#items = [];
+    this.#head = 0;
+  }
+}
+
+const requireNode = createRequire(import.meta.url);
+
+/**
+ * Persistent queue in one SQLite file (WAL). A row is written (in one transaction per offer) before the
+ * offer returns, and deleted only when acknowledged, so records survive a crash and are sent again after a
+ * restart: at least once, duplicates at most the batches that were in flight.
+ */
+export class SqliteQueue implements ExportQueue {
+  readonly persistent = true;
+  readonly #db: DatabaseSync;
+  readonly #insert: StatementSync;
+  readonly #read: StatementSync;
+  readonly #delete: StatementSync;
+  #count: number;
+  #inFlight = 0;
+  /** Highest seq handed out (taken) or buffered in #ahead. */
+  #readCursor = 0;
+  #ahead: QueueItem[] = [];
+
+  constructor(directory: string, name: string, options: { fsync: boolean }) {
+    mkdirSync(directory, { recursive: true });
+    // Loaded lazily: node:sqlite prints an experimental warning on some Node lines, and memory-only
+    // services should not pay for it.
+    const { DatabaseSync: Database } = requireNode('node:sqlite') as typeof import('node:sqlite');
+    this.#db = new Database(join(directory, `${name}.sqlite`));
+    this.#db.exec('PRAGMA journal_mode = WAL');
+    this.#db.exec(`PRAGMA synchronous = ${options.fsync ? 'FULL' : 'NORMAL'}`);
+    this.#db.exec(
+      'CREATE TABLE IF NOT EXISTS queue (seq INTEGER PRIMARY KEY AUTOINCREMENT, data TEXT NOT NULL)',
+    );
+    this.#insert = this.#db.prepare('INSERT INTO queue (data) VALUES (?)');
+    this.#read = this.#db.prepare('SELECT seq, data FROM queue WHERE seq > ? ORDER BY seq LIMIT ?');
+    this.#delete = this.#db.prepare('DELETE FROM queue WHERE seq = ?');
+    const row = this.#db.prepare('SELECT COUNT(*) AS n FROM queue').get() as { n: number };
+    this.#count = row.n;
+  }
+
+  get pending(): number {
+    return this.#count - this.#inFlight;
+  }
+
+  get size(): number {
+    return this.#count;
+  }
+
+  offer(records: readonly LogRecord[]): void {
+    if (records.length === 0) return;
+    this.#db.exec('BEGIN');
+    try {
+      for (const record of records) this.#insert.run(JSON.stringify(toStoredRecord(record)));
+      this.#db.exec('COMMIT');
+    } catch (err) {
+      this.#db.exec('ROLLBACK');
+      throw err;
+    }
+    this.#count += records.length;
+  }
+
+  peek(max: number): readonly QueueItem[] {
+    if (this.#ahead.length < max) {
+      const rows = this.#read.all(this.#readCursor, max - this.#ahead.length) as {
+        seq: number;
+        data: string;
+      }[];
+      for (const row of rows) {
+        this.#ahead.push({ seq: row.seq, record: fromStoredRecord(JSON.parse(row.data) as StoredRecord) });
+        this.#readCursor = row.seq;
+      }
+    }
+    return this.#ahead.slice(0, max);
+  }
+
+  take(count: number): QueueItem[] {
+    if (this.#ahead.length < count) this.peek(count);
+    const out = this.#ahead.splice(0, count);
+    this.#inFlight += out.length;
+    return out;
+  }
+
+  ack(items: readonly QueueItem[]): void {
+    if (items.length === 0) return;
+    this.#db.exec('BEGIN');
+    try {
+      for (const item of items) this.#delete.run(item.seq);
+      this.#db.exec('COMMIT');
+    } catch (err) {
+      this.#db.exec('ROLLBACK');
+      throw err;
+    }
+    this.#inFlight -= items.length;
+    this.#count -= items.length;
+  }
+
+  close(): void {
+    if (this.#db.isOpen) this.#db.close();
+  }
+}

@@ -1,0 +1,46 @@
+import { gzipSync } from 'node:zlib';
+import { request } from 'undici';
+import type { Settings } from '../../core/component.js';
+import type { LogRecord } from '../../core/consumer.js';
+import { createQueuedExporter, type QueuedExporter } from '../../core/helpers/exporter-helper.js';
+import { classifyHttpStatus, createHttpAgent } from '../../core/helpers/http.js';
+import { toStoredRecord } from '../../core/records.js';
+import type { HttpExporterConfig } from './config.js';
+
+export function createHttpExporter(settings: Settings, config: HttpExporterConfig): QueuedExporter {
+  const agent = createHttpAgent(config.tls, { connections: config.sending_queue.num_consumers });
+  if (config.tls.insecure_skip_verify) {
+    settings.logger.warn(
+      `Exporter "${settings.id.id}" does NOT verify the TLS certificate of ${new URL(config.endpoint).host}.`,
+    );
+  }
+  const encode = (record: LogRecord): string =>
+    JSON.stringify(config.content === 'body' ? record.body : toStoredRecord(record));
+  const contentType = config.format === 'ndjson' ? 'application/x-ndjson' : 'application/json';
+  return createQueuedExporter(settings, config, {
+    encode,
+    limits: { maxBatchBytes: 4 * 1024 * 1024 },
+    async push(batch, signal) {
+      const parts = batch.encoded ?? batch.records.map(encode);
+      const text = config.format === 'ndjson' ? `${parts.join('\n')}\n` : `[${parts.join(',')}]`;
+      const body = config.compression === 'gzip' ? gzipSync(text) : text;
+      const res = await request(config.endpoint, {
+        method: 'POST',
+        dispatcher: agent,
+        signal,
+        headers: {
+          'content-type': contentType,
+          ...(config.compression === 'gzip' && { 'content-encoding': 'gzip' }),
+          ...config.headers,
+        },
+        body,
+      });
+      const answer = await res.body.text();
+      const err = classifyHttpStatus(res.statusCode, res.headers, answer);
+      if (err !== undefined) throw err;
+    },
+    async shutdown() {
+      await agent.close();
+    },
+  });
+}
