@@ -56,29 +56,38 @@ async function cmdValidate(file: string): Promise<number> {
 
 async function cmdComponents(file: string | undefined, json: boolean): Promise<number> {
   let registry = builtinRegistry();
+  let pluginsFailed = false;
   if (file !== undefined) {
     const result = await validateConfigFile(file, { registry });
     registry = result.registry;
+    // Only plugin problems matter here: without them the list is incomplete. The rest is `validate`'s job.
+    const pluginIssues = result.issues.filter(
+      (i) => i.component === 'plugins' || i.code === 'ERR_CONFIG_READ',
+    );
+    if (pluginIssues.length > 0) err(formatIssues(pluginIssues, file));
+    pluginsFailed = pluginIssues.some((i) => i.severity === 'error');
   }
   const list = registry.list().map(({ factory, source }) => ({
     kind: factory.kind,
     type: factory.type,
     stability: factory.stability,
     description: factory.description,
-    source:
-      source.origin === 'built-in' ? 'built-in' : `plugin ${source.plugin ?? ''} (${source.file ?? ''})`,
+    // Structured for --json: `source` is built-in or plugin, with the plugin's name and resolved file.
+    source: source.origin,
+    ...(source.origin === 'plugin' && { plugin: source.plugin ?? '', file: source.file ?? '' }),
     config_keys: configKeys(factory.configSchema),
   }));
   if (json) {
     out(JSON.stringify(list, null, 2));
-    return 0;
+    return pluginsFailed ? 1 : 0;
   }
   for (const c of list) {
-    out(`${c.kind.padEnd(9)} ${c.type.padEnd(26)} ${c.stability.padEnd(11)} ${c.source}`);
+    const from = 'plugin' in c ? `plugin ${c.plugin} (${c.file})` : c.source;
+    out(`${c.kind.padEnd(9)} ${c.type.padEnd(26)} ${c.stability.padEnd(11)} ${from}`);
     out(`          ${c.description}`);
     out(`          keys: ${c.config_keys.join(', ') || '(none)'}`);
   }
-  return 0;
+  return pluginsFailed ? 1 : 0;
 }
 
 async function cmdRun(file: string, logLevel: string | undefined): Promise<number> {
@@ -103,6 +112,10 @@ async function cmdRun(file: string, logLevel: string | undefined): Promise<numbe
     { pipelines: config.pipelines.map((p) => p.id) },
     `dtcol is running ${config.pipelines.length} pipeline(s) from ${file}.`,
   );
+  // Receivers may go quiet (a finished generator, an idle poller between polls with unref'd timers): keep
+  // the process alive until a signal says stop.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  void stopped.promise.then(() => clearInterval(keepAlive));
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     signals++;

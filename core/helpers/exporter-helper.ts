@@ -241,6 +241,26 @@ function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   });
 }
 
+/** Settle with `promise`, or reject when `signal` aborts first (a push that ignores its signal cannot hang us). */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- pass through what push threw
+        reject(e);
+      },
+    );
+  });
+}
+
 /** A wake-up flag: wait() resolves on the next notify() or after a timeout. */
 class Wakeup {
   #resolve: (() => void) | undefined;
@@ -536,7 +556,7 @@ export class QueuedExporter implements Component, LogsConsumer {
       const attemptSignal = AbortSignal.any([AbortSignal.timeout(this.#timeoutMs), this.#hardStop.signal]);
       let error: DtcolError;
       try {
-        await this.#spec.push({ records, encoded, bytes }, attemptSignal);
+        await raceAbort(this.#spec.push({ records, encoded, bytes }, attemptSignal), attemptSignal);
         this.#settings.telemetry.sent(todo.length);
         this.#settings.telemetry.setHealth('ok');
         this.#queue.ack(todo);
