@@ -63,8 +63,10 @@ export interface ExporterFactory<C = unknown> extends FactoryCommon<C> {
   create(settings: Settings, config: C): Component & LogsConsumer;
 }
 
-/** Any factory. */
-export type Factory = ReceiverFactory<never> | ProcessorFactory<never> | ExporterFactory<never>;
+type Erased<F> = Omit<F, 'exampleConfig'> & { readonly exampleConfig?: unknown };
+
+/** Any factory, whatever its config type. */
+export type Factory = Erased<ReceiverFactory<never>> | Erased<ProcessorFactory<never>> | Erased<ExporterFactory<never>>;
 
 /** Factory input without `kind` (the define* helper sets it). */
 export type FactoryInput<F> = Omit<F, 'kind'>;
