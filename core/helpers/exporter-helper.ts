@@ -16,7 +16,7 @@ import {
 import { parseByteSize, parseDuration, byteSizeSchema, durationSchema } from '../units.js';
 import { DeadLetterFile, defaultDeadLetterPath } from './dead-letter.js';
 import { LogOnce } from './log-once.js';
-import { MemoryQueue, SqliteQueue, type ExportQueue, type QueueItem } from './queue.js';
+import { MemoryQueue, SegmentQueue, SqliteQueue, type ExportQueue, type QueueItem } from './queue.js';
 import { isAbsolute, resolve } from 'node:path';
 
 /** The YAML shape shared by every exporter (snake_case, as in the OTel Collector). */
@@ -27,6 +27,7 @@ export interface ExporterHelperConfig {
     num_consumers: number;
     when_full: 'block' | 'drop_newest' | 'dead_letter';
     storage?: string;
+    engine: 'sqlite' | 'segments';
     fsync: boolean;
   };
   batch: { max_records: number; max_bytes: string | number; flush_timeout: string };
@@ -89,6 +90,12 @@ export function exporterHelperSchemaProperties(limits: DestinationLimits = {}): 
           description:
             'Directory for a persistent queue (relative to the config file). Records are on disk before they are ' +
             'accepted and are sent after a crash or restart.',
+        },
+        engine: {
+          enum: ['sqlite', 'segments'],
+          default: 'sqlite',
+          description:
+            'Persistent queue engine: sqlite (one SQLite file, WAL) or segments (append-only files). See the README benchmarks.',
         },
         fsync: {
           type: 'boolean',
@@ -346,16 +353,18 @@ export class QueuedExporter implements Component, LogsConsumer {
       jitter: r.randomization_factor,
     };
     const safeId = settings.id.id.replace(/[^A-Za-z0-9_.-]/g, '_');
-    this.#queue =
+    const storageDir =
       q.storage === undefined
+        ? undefined
+        : isAbsolute(q.storage)
+          ? q.storage
+          : resolve(settings.configDir, q.storage);
+    this.#queue =
+      storageDir === undefined
         ? new MemoryQueue()
-        : new SqliteQueue(
-            isAbsolute(q.storage) ? q.storage : resolve(settings.configDir, q.storage),
-            safeId,
-            {
-              fsync: q.fsync,
-            },
-          );
+        : q.engine === 'segments'
+          ? new SegmentQueue(storageDir, safeId, { fsync: q.fsync })
+          : new SqliteQueue(storageDir, safeId, { fsync: q.fsync });
     const dl = config.dead_letter;
     this.#deadLetter = dl.enabled
       ? new DeadLetterFile(

@@ -22,7 +22,7 @@ export interface CoreBenchOptions {
   records: number;
   batch?: number;
   /** Persistent queue engine for both exporters: none (memory), sqlite with fsync, sqlite without. */
-  storage?: 'memory' | 'sqlite-fsync' | 'sqlite-nofsync';
+  storage?: 'memory' | 'sqlite-fsync' | 'sqlite-nofsync' | 'segments-fsync' | 'segments-nofsync';
 }
 
 export interface BenchResult {

@@ -21,6 +21,8 @@ const results: BenchResult[] = [
   scenario('core.ts', { records: n, storage: 'memory' }),
   scenario('core.ts', { records: quick ? 5000 : 50_000, storage: 'sqlite-nofsync' }),
   scenario('core.ts', { records: quick ? 5000 : 50_000, storage: 'sqlite-fsync' }),
+  scenario('core.ts', { records: quick ? 5000 : 50_000, storage: 'segments-nofsync' }),
+  scenario('core.ts', { records: quick ? 5000 : 50_000, storage: 'segments-fsync' }),
 ];
 
 const fmt = (x: number, d = 0): string =>

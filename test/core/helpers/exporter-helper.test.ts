@@ -289,34 +289,43 @@ describe('exporter helper', () => {
     expect(await settings.service.recordCount('http/test', 'failed')).toBe(5);
   });
 
-  it('keeps records in a persistent queue across a restart and sends them then', async () => {
-    const settings = testSettings('http/persist');
-    const storage = `${settings.dataDir}/queue`;
-    const first = createQueuedExporter(
-      settings,
-      helperConfig({ sending_queue: { storage }, timeout: '1h' }),
-      {
-        push: () => new Promise(() => undefined),
-      },
-    );
-    await first.start(host, AbortSignal.timeout(1000));
-    await first.consume(generateLogs(6));
-    await first.shutdown(AbortSignal.timeout(100));
-    expect(existsSync(first.deadLetterPath ?? '')).toBe(false);
+  it.each(['sqlite', 'segments'] as const)(
+    'keeps unacknowledged records in a persistent %s queue across a restart, and only those',
+    async (engine) => {
+      const settings = testSettings('http/persist');
+      const storage = `${settings.dataDir}/queue`;
+      let pushes = 0;
+      const first = createQueuedExporter(
+        settings,
+        helperConfig({
+          sending_queue: { storage, engine, num_consumers: 1 },
+          batch: { max_records: 2 },
+          timeout: '1h',
+        }),
+        // The first batch is delivered (and acknowledged); every later one hangs until the deadline.
+        { push: () => (++pushes === 1 ? Promise.resolve() : new Promise(() => undefined)) },
+      );
+      await first.start(host, AbortSignal.timeout(1000));
+      await first.consume(generateLogs(6));
+      await vi.waitFor(() => expect(pushes).toBe(2));
+      await first.shutdown(AbortSignal.timeout(100));
+      expect(existsSync(first.deadLetterPath ?? '')).toBe(false);
 
-    const { batches, spec } = recorder();
-    const second = createQueuedExporter(
-      testSettings('http/persist', 'exporter', { dataDir: settings.dataDir }),
-      helperConfig({ sending_queue: { storage } }),
-      spec,
-    );
-    onTestFinished(() => second.shutdown(AbortSignal.timeout(1000)));
-    await second.start(host, AbortSignal.timeout(1000));
-    await vi.waitFor(() => expect(batches.flatMap((b) => b.records)).toHaveLength(6));
-    const first3 = batches.flatMap((b) => b.records)[0];
-    expect(first3?.body).toEqual({ seq: 0, message: 'record 0' });
-    expect(first3?.hrTime).toEqual([1_700_000_000, 0]);
-  });
+      const { batches, spec } = recorder();
+      const second = createQueuedExporter(
+        testSettings('http/persist', 'exporter', { dataDir: settings.dataDir }),
+        helperConfig({ sending_queue: { storage, engine } }),
+        spec,
+      );
+      onTestFinished(() => second.shutdown(AbortSignal.timeout(1000)));
+      await second.start(host, AbortSignal.timeout(1000));
+      await vi.waitFor(() => expect(batches.flatMap((b) => b.records)).toHaveLength(4));
+      const resent = batches.flatMap((b) => b.records);
+      expect(resent.map(seqOf)).toEqual([2, 3, 4, 5]);
+      expect(resent[0]?.body).toEqual({ seq: 2, message: 'record 2' });
+      expect(resent[0]?.hrTime).toEqual([1_700_000_000, 2_000_000]);
+    },
+  );
 
   it('shutdown is idempotent and safe before start', async () => {
     const { spec } = recorder();
