@@ -9,6 +9,8 @@ export function createAjv(): Ajv {
     allErrors: true,
     strict: true,
     useDefaults: true,
+    // Gives errors their parentSchema, which names the allowed keys for "unknown key" messages.
+    verbose: true,
     coerceTypes: false,
     allowUnionTypes: true,
   });

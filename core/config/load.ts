@@ -6,10 +6,10 @@ import {
   isSeq,
   LineCounter,
   parseDocument,
-  Scalar,
   visit,
   type Document,
   type Node,
+  type Scalar,
 } from 'yaml';
 import type { ConfigIssue, SourceLocation } from '../errors.js';
 
@@ -20,6 +20,8 @@ export type ConfigPath = readonly (string | number)[];
 export interface Substitution {
   text: string;
   fromSecretVar: boolean;
+  /** A reference in it was unset (without default) or malformed; that is already an issue of its own. */
+  unresolved: boolean;
 }
 
 /** The parsed file with what validation needs to point at lines. */
@@ -89,11 +91,12 @@ function substitute(
       if (typeof node.value !== 'string' || !node.value.includes('$')) return;
       const path = pathOf(ancestors, node);
       let fromSecretVar = false;
-      const state = { touched: false };
+      const state = { touched: false, unresolved: false };
       const replaced = node.value.replace(refRe, (match, name?: string, fallback?: string, bad?: string) => {
         state.touched = true;
         if (match === '$$') return '$';
         if (name === undefined) {
+          state.unresolved = true;
           issues.push({
             code: 'ERR_ENV_SYNTAX',
             severity: 'error',
@@ -108,6 +111,7 @@ function substitute(
         const value = env[name];
         if (value !== undefined) return value;
         if (fallback !== undefined) return fallback.replace(/\\(.)/g, '$1');
+        state.unresolved = true;
         issues.push({
           code: 'ERR_ENV_UNSET',
           severity: 'error',
@@ -119,12 +123,17 @@ function substitute(
         return '';
       });
       if (!state.touched) return;
-      substitutions.set(JSON.stringify(path), { text: replaced, fromSecretVar });
+      substitutions.set(JSON.stringify(path), {
+        text: replaced,
+        fromSecretVar,
+        unresolved: state.unresolved,
+      });
       // The substituted text stays a string here; validation re-types it only where the schema asks for a
-      // number or boolean, so a secret such as "0123" never becomes 83 or 123.
-      const out = new Scalar(replaced);
-      out.range = node.range ?? null;
-      return out;
+      // number or boolean, so a secret such as "0123" never becomes 83 or 123. Changed in place: a node
+      // returned from a yaml `visit` callback is visited again, which would expand `$${x}` (and any `${…}`
+      // inside a variable's value) a second time.
+      node.value = replaced;
+      return undefined;
     },
   });
 }

@@ -152,6 +152,15 @@ function describeValue(v: unknown): string {
   return `${typeof v} ${JSON.stringify(v)}`;
 }
 
+/** The path of the value an ajv error is about. */
+function instancePathOf(err: ErrorObject): (string | number)[] {
+  return err.instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
 /** Turn one ajv error into an issue with a location; `base` is the component's path in the file. */
 function ajvIssue(
   err: ErrorObject,
@@ -161,11 +170,7 @@ function ajvIssue(
   value: unknown,
   hideValues: (path: ConfigPath) => boolean,
 ): ConfigIssue | undefined {
-  const path: (string | number)[] = err.instancePath
-    .split('/')
-    .slice(1)
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+  const path = instancePathOf(err);
   const params = err.params as Record<string, unknown>;
   const issue = (
     code: string,
@@ -187,6 +192,21 @@ function ajvIssue(
     value,
   );
   switch (err.keyword) {
+    case 'propertyNames': {
+      // The inner error (a pattern failure) says nothing useful; report the bad key itself.
+      const key = String(params['propertyName']);
+      if (base.length === 0) {
+        return issue(
+          'ERR_INVALID_ID',
+          [...path, key],
+          `invalid id "${key}": write type or type/name (type: lower-case letters, digits and dashes)`,
+          true,
+        );
+      }
+      const names = err.parentSchema?.['propertyNames'] as { description?: unknown } | undefined;
+      const expected = typeof names?.description === 'string' ? `; expected ${names.description}` : '';
+      return issue('ERR_INVALID_KEY', [...path, key], `invalid key "${key}"${expected}`, true);
+    }
     case 'additionalProperties': {
       const key = String(params['additionalProperty']);
       const props = Object.keys((err.parentSchema?.['properties'] as object | undefined) ?? {});
@@ -200,7 +220,13 @@ function ajvIssue(
       );
     }
     case 'required':
-      return issue('ERR_MISSING_KEY', path, `missing required key "${String(params['missingProperty'])}"`);
+      // Point at the key of the map that lacks it, not at its first child.
+      return issue(
+        'ERR_MISSING_KEY',
+        path,
+        `missing required key "${String(params['missingProperty'])}"`,
+        path.length > 0 || base.length > 0,
+      );
     case 'type': {
       const got = hideValues(path) ? '' : ` (got ${describeValue(actual)})`;
       return issue('ERR_TYPE', path, `must be ${String(params['type']).replace(',', ' or ')}${got}`);
@@ -254,11 +280,21 @@ function validateAgainst(
     const hide = (p: ConfigPath): boolean =>
       isSecretAt(schema, p) || loaded.substitutions.has(JSON.stringify([...base, ...p]));
     for (const err of validate.errors ?? []) {
+      // A value whose variable is unset was already reported as such; its emptiness is no second problem.
+      if (loaded.substitutions.get(JSON.stringify([...base, ...instancePathOf(err)]))?.unresolved === true)
+        continue;
+      if (err.propertyName !== undefined) continue; // reported by its `propertyNames` error
       const issue = ajvIssue(err, loaded, base, component, value, hide);
       if (issue !== undefined) issues.push(issue);
     }
   }
   return { value, issues };
+}
+
+/** The valid component ids of a section (none when the section is not a map; bad ids are reported already). */
+function idsIn(section: unknown): string[] {
+  if (typeof section !== 'object' || section === null || Array.isArray(section)) return [];
+  return Object.keys(section).filter((id) => parseComponentId(id) !== undefined);
 }
 
 /** Everything `validateConfigFile` needs besides the file. */
@@ -367,8 +403,9 @@ export async function validateConfigText(
   };
   for (const kind of componentKinds) {
     const section = sectionOf[kind];
-    const entries = doc[section];
-    if (typeof entries !== 'object' || Array.isArray(entries)) continue;
+    const entries: unknown = doc[section];
+    // An empty section (`processors:` with nothing under it) is null; the schema reports it.
+    if (typeof entries !== 'object' || entries === null || Array.isArray(entries)) continue;
     for (const [idText, raw] of Object.entries(entries)) {
       const id = parseComponentId(idText);
       if (id === undefined) continue; // the top-level schema already reported the bad id
@@ -435,13 +472,18 @@ export async function validateConfigText(
     processor: new Set(),
     exporter: new Set(),
   };
-  for (const [pipelineId, p] of Object.entries(doc.service?.pipelines ?? {})) {
+  const pipelineMap: unknown = doc.service?.pipelines;
+  const pipelineEntries =
+    typeof pipelineMap === 'object' && pipelineMap !== null && !Array.isArray(pipelineMap)
+      ? Object.entries(pipelineMap as Record<string, unknown>)
+      : [];
+  for (const [pipelineId, p] of pipelineEntries) {
     const lists: Record<ComponentKind, string[]> = { receiver: [], processor: [], exporter: [] };
     for (const kind of componentKinds) {
       const key = sectionOf[kind];
-      const listed = (p as Record<string, unknown>)[key];
+      const listed = typeof p === 'object' && p !== null ? (p as Record<string, unknown>)[key] : undefined;
       const ids = Array.isArray(listed) ? listed.filter((x): x is string => typeof x === 'string') : [];
-      const defined = Object.keys(doc[key] ?? {});
+      const defined = idsIn(doc[key]);
       const seen = new Set<string>();
       ids.forEach((ref, i) => {
         const at = ['service', 'pipelines', pipelineId, key, i];
@@ -453,7 +495,7 @@ export async function validateConfigText(
             severity: 'error',
             component: 'service',
             path: `pipelines.${pipelineId}.${key}[${i}]`,
-            message: `${kind} "${ref}" is not defined under ${key}:`,
+            message: `${kind} "${ref}" is not defined under ${key}`,
             location: loaded.locate(at),
             ...(suggestion !== undefined && { suggestion }),
           });
@@ -499,7 +541,7 @@ export async function validateConfigText(
     });
   }
   for (const kind of componentKinds) {
-    for (const idText of Object.keys(doc[sectionOf[kind]] ?? {})) {
+    for (const idText of idsIn(doc[sectionOf[kind]])) {
       if (!used[kind].has(idText)) {
         issues.push({
           code: 'WARN_UNUSED_COMPONENT',
@@ -516,7 +558,7 @@ export async function validateConfigText(
   // Service settings.
   let metricsAddress: ServiceConfig['metricsAddress'];
   const address = doc.service?.telemetry?.metrics?.address;
-  if (address !== undefined) {
+  if (typeof address === 'string') {
     const m = /^(\[[0-9a-fA-F:]+\]|[^:]+):(\d{1,5})$/.exec(address);
     if (m === null || Number(m[2]) > 65535) {
       issues.push({

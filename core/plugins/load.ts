@@ -1,4 +1,5 @@
 // Loading plugins listed in pipelines.yaml: resolve relative to that file, import, check the manifest.
+import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { resolve as resolveSpecifier } from 'import-meta-resolve';
@@ -31,25 +32,34 @@ export async function loadPlugin(
   try {
     url = resolvePlugin(specifier, configFile);
   } catch (err) {
+    // `plugins/x.ts` is a package name to Node; users usually mean a file next to the config.
+    const hint = /^[^./][^:]*\.[cm]?[jt]s$/.test(specifier) ? ` (for a file, write "./${specifier}")` : '';
     throw new PluginLoadError(
       'ERR_PLUGIN_NOT_FOUND',
-      `plugin "${specifier}" could not be resolved from ${configFile}: ${errorMessage(err)}`,
+      `plugin "${specifier}" could not be resolved from ${configFile}: ${errorMessage(err)}${hint}`,
       specifier,
       undefined,
       { cause: err },
     );
   }
   const file = url.startsWith('file:') ? fileURLToPath(url) : url;
+  // Resolution does not check that a relative file exists. Checking here keeps "not found" apart from a
+  // plugin whose own imports fail (that is an import error of the plugin, not a missing plugin).
+  if (url.startsWith('file:') && !existsSync(file)) {
+    throw new PluginLoadError(
+      'ERR_PLUGIN_NOT_FOUND',
+      `plugin "${specifier}" not found (looked for ${file})`,
+      specifier,
+      file,
+    );
+  }
   let mod: unknown;
   try {
     mod = await import(url);
   } catch (err) {
-    const notFound = (err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND';
     throw new PluginLoadError(
-      notFound ? 'ERR_PLUGIN_NOT_FOUND' : 'ERR_PLUGIN_IMPORT',
-      notFound
-        ? `plugin "${specifier}" not found (looked for ${file})`
-        : `plugin "${specifier}" (${file}) threw while loading: ${errorMessage(err)}`,
+      'ERR_PLUGIN_IMPORT',
+      `plugin "${specifier}" (${file}) threw while loading: ${errorMessage(err)}`,
       specifier,
       file,
       { cause: err },
@@ -77,15 +87,22 @@ export async function loadPlugin(
     semver.validRange(manifest.apiVersion) === null ||
     !semver.satisfies(API_VERSION, manifest.apiVersion)
   ) {
+    const wanted =
+      semver.validRange(manifest.apiVersion) === null
+        ? `has apiVersion "${manifest.apiVersion}", which is not a semver range such as "^1.0.0"`
+        : `needs plugin API ${manifest.apiVersion}, but this dtcol provides ${API_VERSION}`;
     throw new PluginLoadError(
       'ERR_PLUGIN_API_VERSION',
-      `plugin "${manifest.name}" (${file}) needs plugin API ${manifest.apiVersion}, but this dtcol provides ${API_VERSION}`,
+      `plugin "${specifier}" (${file}) ${wanted}`,
       specifier,
       file,
     );
   }
+  // Check every factory before adding any, so a rejected plugin leaves no types behind.
+  const source = { origin: 'plugin', plugin: manifest.name, file } as const;
+  const staged = registry.clone();
   for (const factory of manifest.factories) {
-    const clash = registry.add(factory, { origin: 'plugin', plugin: manifest.name, file });
+    const clash = staged.add(factory, source);
     if (clash !== undefined) {
       const other =
         clash.source.origin === 'built-in'
@@ -93,11 +110,12 @@ export async function loadPlugin(
           : `plugin "${clash.source.plugin ?? ''}" (${clash.source.file ?? ''})`;
       throw new PluginLoadError(
         'ERR_PLUGIN_DUPLICATE_TYPE',
-        `plugin "${manifest.name}" (${file}) defines ${factory.kind} type "${factory.type}", already defined by ${other}`,
+        `plugin "${specifier}" (${file}) defines ${factory.kind} type "${factory.type}", already defined by ${other}`,
         specifier,
         file,
       );
     }
   }
+  for (const factory of manifest.factories) registry.add(factory, source);
   return { specifier, file, manifest };
 }
