@@ -1,4 +1,9 @@
 // Built-in processors, listed explicitly (nothing registers itself on import).
 import type { Factory } from '../core/factory.js';
+import { darktraceFilterProcessorFactory } from './darktrace-filter/index.js';
+import { filterProcessorFactory } from './filter/index.js';
 
-export const builtinProcessors: readonly Factory[] = [];
+export const builtinProcessors: readonly Factory[] = [
+  darktraceFilterProcessorFactory,
+  filterProcessorFactory,
+];

@@ -1,12 +1,14 @@
 // Compiles a `darktrace-filter` config into one predicate over raw Darktrace alert payloads. Patterns and
 // address blocks are parsed once here; the per-alert path reads fields in place, parses addresses into a
 // scratch buffer and allocates nothing in the common case.
+import { DtcolError } from '../../core/errors.js';
+import type { ComponentConfigProblem } from '../../core/factory.js';
 import type { DarktraceAlertKind, DarktraceFilterConfig, IncludeExclude } from './options.js';
 import { aiAnalystBehaviours, breachBehaviours, darktraceAlertKinds } from './options.js';
 
 /**
- * Why an alert was dropped: the name of the config key whose check failed. Stable, used as a metric label
- * (together with the alert kind, which tells the two `min_priority` and `device_ips` keys apart).
+ * Why an alert was dropped: the name of the config key whose check failed. Stable; the processor's metric
+ * label prefixes the alert kind (`model_breach.min_priority`), which tells apart keys several kinds share.
  */
 export const darktraceFilterDropReasons = [
   'kind',
@@ -30,21 +32,17 @@ export type DropReason = (typeof darktraceFilterDropReasons)[number];
 /** Returns undefined to keep the alert, or the reason it is dropped. Never throws. */
 export type DarktraceFilterPredicate = (kind: DarktraceAlertKind, alert: unknown) => DropReason | undefined;
 
-/** A config problem the schema cannot catch (bad pattern or address block); same shape as core's. */
-export interface DarktraceFilterConfigProblem {
-  readonly path: readonly (string | number)[];
-  readonly message: string;
-}
+/** A config problem the schema cannot catch (bad pattern or address block), as a factory's validate returns. */
+export type DarktraceFilterConfigProblem = ComponentConfigProblem;
 
 /** Thrown by {@link compileDarktraceFilter} for a config that {@link validateDarktraceFilterConfig} rejects. */
-export class DarktraceFilterConfigError extends Error {
-  readonly code = 'ERR_CONFIG_INVALID';
+export class DarktraceFilterConfigError extends DtcolError {
   readonly problems: readonly DarktraceFilterConfigProblem[];
   constructor(problems: readonly DarktraceFilterConfigProblem[]) {
     super(
+      'ERR_CONFIG_INVALID',
       `Invalid darktrace-filter config: ${problems.map((p) => `${formatPath(p.path)}: ${p.message}`).join('; ')}`,
     );
-    this.name = 'DarktraceFilterConfigError';
     this.problems = problems;
   }
 }

@@ -48,6 +48,9 @@ Meaning
   A type mismatch makes the test false; evaluation never throws.
 */
 
+import { DtcolError } from '../../core/errors.js';
+import type { ComponentConfigProblem } from '../../core/factory.js';
+
 /** The record fields an expression can read (an sdk-logs record's resource is passed as its attributes). */
 export interface FilterRecord {
   readonly body: unknown;
@@ -89,10 +92,8 @@ export interface FilterConfig {
 /** Why the filter processor dropped a record: the config key that decided it. */
 export type FilterDropReason = 'keep_if' | 'drop_if';
 
-/** A bad condition in a filter config; same shape as core's config problems, plus the column. */
-export interface FilterConfigProblem {
-  readonly path: readonly (string | number)[];
-  readonly message: string;
+/** A bad condition in a filter config: a factory validate problem plus the 1-based column. */
+export interface FilterConfigProblem extends ComponentConfigProblem {
   readonly column: number;
 }
 
@@ -136,14 +137,15 @@ export function validateFilterConfig(config: FilterConfig): FilterConfigProblem[
 }
 
 /** Thrown by {@link compileFilterConfig} for a config with a bad condition. */
-export class FilterConfigError extends Error {
-  readonly code = 'ERR_CONFIG_INVALID';
+export class FilterConfigError extends DtcolError {
   readonly problems: readonly FilterConfigProblem[];
   constructor(problems: readonly FilterConfigProblem[]) {
     const where = (p: FilterConfigProblem): string =>
       p.path.map((x) => (typeof x === 'number' ? `[${x}]` : x)).join('');
-    super(`Invalid filter config: ${problems.map((p) => `${where(p)}: ${p.message}`).join('; ')}`);
-    this.name = 'FilterConfigError';
+    super(
+      'ERR_CONFIG_INVALID',
+      `Invalid filter config: ${problems.map((p) => `${where(p)}: ${p.message}`).join('; ')}`,
+    );
     this.problems = problems;
   }
 }
