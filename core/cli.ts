@@ -10,6 +10,7 @@ import { Service } from './graph/service.js';
 import { readDeadLetterFile } from './helpers/dead-letter.js';
 import { QueuedExporter } from './helpers/exporter-helper.js';
 import { createLogger } from './log.js';
+import { runSend, sendOptions } from '../receivers/darktrace-syslog/send.js';
 
 const usage = `Usage: dtcol <command> [options]
 
@@ -20,6 +21,9 @@ Commands:
   dlq replay -c FILE --exporter ID [--file PATH]
                                 Send the records of a dead-letter file again through an exporter.
   schema                        Print the JSON Schema of pipelines.yaml (for editors).
+  send [--endpoint HOST:PORT] [--protocol tcp|udp|tls] [--format rfc5424|rfc3164] [--count N]
+       [--rate N/s] [--file ALERTS.ndjson] [--hostname NAME] [--insecure]
+                                Replay sample Darktrace alerts (or a file) to a syslog listener.
 
 Options:
   -c, --config FILE   Configuration file (default ./pipelines.yaml)
@@ -186,6 +190,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       args: [...argv],
       allowPositionals: true,
       options: {
+        ...sendOptions,
         config: { type: 'string', short: 'c' },
         json: { type: 'boolean' },
         exporter: { type: 'string' },
@@ -216,6 +221,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     case 'schema':
       out(JSON.stringify(editorSchema(builtinRegistry()), null, 2));
       return 0;
+    case 'send':
+      return runSend(values);
     case 'dlq':
       if (rest[0] !== 'replay') {
         err(`Unknown dlq command "${rest[0] ?? ''}"; try: dtcol dlq replay -c FILE --exporter ID`);
@@ -234,4 +241,4 @@ const code = await main(process.argv.slice(2)).catch((e: unknown) => {
 });
 process.exitCode = code;
 // Exit explicitly after run/replay: sockets of stopped components must not keep the process alive.
-if (process.argv[2] === 'run' || process.argv[2] === 'dlq') process.exit(code);
+if (['run', 'dlq'].includes(process.argv[2] ?? '')) process.exit(code);

@@ -1,5 +1,9 @@
 // Built-in receivers, listed explicitly (nothing registers itself on import).
 import type { Factory } from '../core/factory.js';
+import { darktraceSyslogReceiverFactory } from './darktrace-syslog/index.js';
 import { generatorReceiverFactory } from './generator/index.js';
 
-export const builtinReceivers: readonly Factory[] = [generatorReceiverFactory as Factory];
+export const builtinReceivers: readonly Factory[] = [
+  generatorReceiverFactory,
+  darktraceSyslogReceiverFactory,
+];
