@@ -15,6 +15,9 @@ export function sharedResource(attributes: Readonly<Record<string, string | numb
   const key = JSON.stringify(Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : 1)));
   let resource = resourceCache.get(key);
   if (resource === undefined) {
+    // Attribute values can come from the network (a syslog hostname): bound the cache. Losing an entry only
+    // costs identity sharing (one more ResourceLogs group in an OTLP request), never correctness.
+    if (resourceCache.size >= 1024) resourceCache.clear();
     resource = resourceFromAttributes({ ...attributes });
     resourceCache.set(key, resource);
   }

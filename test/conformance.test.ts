@@ -6,7 +6,9 @@ import { runFactoryConformance, type ConformanceOptions } from '../core/testing/
 import { describe, expect, it } from 'vitest';
 
 /** Configs that must not touch fixed ports or live services in a unit test. */
-const overrides: Record<string, ConformanceOptions> = {};
+const overrides: Record<string, ConformanceOptions> = {
+  'receiver:darktrace-syslog': { config: { protocol: 'tcp', endpoint: '127.0.0.1:0' } },
+};
 
 describe('built-in factories', () => {
   it('are unique per kind and type', () => {

@@ -19,6 +19,8 @@ export function createAjv(): Ajv {
   ajv.addFormat('byte-size', new RegExp(byteSizePattern));
   // Marks fields whose values are redacted wherever config is printed or logged.
   ajv.addKeyword({ keyword: 'secret', schemaType: 'boolean' });
+  // What a `pattern` means in words, for the error message ("must be host:port such as …").
+  ajv.addKeyword({ keyword: 'hint', schemaType: 'string' });
   return ajv;
 }
 

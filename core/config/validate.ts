@@ -240,6 +240,12 @@ function ajvIssue(
           : undefined;
       return issue('ERR_ENUM', path, `must be one of ${allowed.join(', ')}${got}`, false, suggestion);
     }
+    case 'pattern': {
+      const hint: unknown = err.parentSchema?.['hint'];
+      if (typeof hint !== 'string') return issue('ERR_SCHEMA_PATTERN', path, err.message ?? 'is invalid');
+      const got = hideValues(path) ? '' : ` (got ${describeValue(actual)})`;
+      return issue('ERR_SCHEMA_PATTERN', path, `must be ${hint}${got}`);
+    }
     case 'format': {
       const got = hideValues(path) ? '' : ` (got ${describeValue(actual)})`;
       if (params['format'] === 'duration')

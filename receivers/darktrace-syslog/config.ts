@@ -44,6 +44,7 @@ export const darktraceSyslogConfigSchema = {
     endpoint: {
       type: 'string',
       pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[^\\s:\\[\\]]+):[0-9]{1,5}$',
+      hint: 'host:port such as "127.0.0.1:1514" or "[::1]:1514"',
       default: defaultEndpoint,
       description: 'host:port to listen on ([::1]:1514 for IPv6); port 0 picks a free port.',
     },
