@@ -6,8 +6,11 @@ import { errorMessage } from '../errors.js';
 import { DeadLetterFile, defaultDeadLetterPath } from './dead-letter.js';
 import { LogOnce } from './log-once.js';
 
-/** Result of a per-record map: the new record, or a drop with a reason label (e.g. `filtered`, `min_score`). */
-export type MapResult = LogRecord | { drop: string };
+/**
+ * Result of a per-record map: the new record; a drop on purpose with a reason label (e.g. `filtered`); or a
+ * record that cannot be processed, dead-lettered with the reason (a sentence) and counted as failed.
+ */
+export type MapResult = LogRecord | { drop: string } | { deadLetter: string };
 
 /** A per-record processor: `keep` returns a drop reason (or undefined to keep), `map` returns a new record. */
 export interface RecordProcessorSpec {
@@ -27,11 +30,11 @@ export interface BatchProcessorSpec {
   shutdown?(): Promise<void>;
 }
 
-type RunFn = (
-  batch: LogBatch,
-  drops: Map<string, number>,
-  failed: LogRecord[],
-) => LogBatch | Promise<LogBatch>;
+interface Failed {
+  record: LogRecord;
+  reason: string;
+}
+type RunFn = (batch: LogBatch, drops: Map<string, number>, failed: Failed[]) => LogBatch | Promise<LogBatch>;
 interface Hooks {
   start?(signal: AbortSignal): Promise<void>;
   shutdown?(): Promise<void>;
@@ -63,14 +66,14 @@ class HelperProcessor implements Component, LogsConsumer {
   async consume(batch: LogBatch, signal?: AbortSignal): Promise<void> {
     const t = this.#settings.telemetry;
     const drops = new Map<string, number>();
-    const failed: LogRecord[] = [];
+    const failed: Failed[] = [];
     let out: LogBatch;
     try {
       out = await this.#run(batch, drops, failed);
     } catch (err) {
       // A whole-batch function threw: keep the data (dead-letter it) and say why once.
       out = [];
-      failed.push(...batch);
+      failed.push(...batch.map((record) => ({ record, reason: `processor error: ${errorMessage(err)}` })));
       this.#logOnce.log(
         'error',
         `batch:${errorMessage(err)}`,
@@ -90,13 +93,19 @@ class HelperProcessor implements Component, LogsConsumer {
     }
   }
 
-  #deadLetterFailed(records: LogRecord[]): void {
+  #deadLetterFailed(failed: Failed[]): void {
     this.#deadLetter ??= new DeadLetterFile(
       defaultDeadLetterPath(this.#settings.dataDir, this.#settings.id.id),
       this.#settings.id.id,
     );
+    const records = failed.map((f) => f.record);
     try {
-      this.#deadLetter.write(records, 'processor error');
+      for (const [reason, group] of Map.groupBy(failed, (f) => f.reason)) {
+        this.#deadLetter.write(
+          group.map((f) => f.record),
+          reason,
+        );
+      }
       this.#settings.telemetry.failed(records.length, 'dead_lettered');
     } catch (err) {
       this.#settings.telemetry.failed(records.length, 'lost');
@@ -125,7 +134,7 @@ export function createRecordProcessor(
 ): Component & LogsConsumer {
   const { keep, map } = spec;
   const logOnce = new LogOnce(settings.logger);
-  const run = (batch: LogBatch, drops: Map<string, number>, failed: LogRecord[]): LogBatch => {
+  const run = (batch: LogBatch, drops: Map<string, number>, failed: Failed[]): LogBatch => {
     const out: LogRecord[] = [];
     for (const record of batch) {
       try {
@@ -142,9 +151,10 @@ export function createRecordProcessor(
         }
         const result = map(record);
         if ('drop' in result) drops.set(result.drop, (drops.get(result.drop) ?? 0) + 1);
+        else if ('deadLetter' in result) failed.push({ record, reason: result.deadLetter });
         else out.push(result);
       } catch (err) {
-        failed.push(record);
+        failed.push({ record, reason: `processor error: ${errorMessage(err)}` });
         logOnce.log(
           'error',
           `record:${errorMessage(err)}`,

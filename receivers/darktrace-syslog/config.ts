@@ -23,6 +23,7 @@ export interface DarktraceSyslogConfig {
   flush_timeout: string;
   max_connections?: number;
   max_pending_records: number;
+  keep_original: boolean;
   tls?: DarktraceSyslogTlsConfig;
 }
 
@@ -67,6 +68,12 @@ export const darktraceSyslogConfigSchema = {
       type: 'integer',
       minimum: 1,
       description: 'tcp/tls: most concurrent connections; further ones are closed at once and counted.',
+    },
+    keep_original: {
+      type: 'boolean',
+      default: false,
+      description:
+        'Also keep the alert JSON exactly as received, in the attribute log.record.original (the ecs map turns it into event.original). Doubles the memory per record.',
     },
     max_pending_records: {
       type: 'integer',

@@ -21,6 +21,7 @@ export const darktraceSyslogReceiverFactory = defineReceiver<DarktraceSyslogConf
     batch_size: 100,
     flush_timeout: '100ms',
     max_pending_records: 5000,
+    keep_original: false,
   },
   deliveryNote:
     'syslog cannot be acknowledged: alerts are protected only from the first exporter with a persistent queue on (sending_queue.storage).',

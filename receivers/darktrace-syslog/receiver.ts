@@ -236,6 +236,7 @@ export class DarktraceSyslogReceiver implements Component {
   readonly #config: DarktraceSyslogConfig;
   readonly #next: LogsConsumer;
   readonly #maxMessageSize: number;
+  readonly #keepOriginal: boolean;
   readonly #flushMs: number;
   readonly #malformed: MalformedInput;
   readonly #logOnce: LogOnce;
@@ -253,6 +254,7 @@ export class DarktraceSyslogReceiver implements Component {
     this.#config = config;
     this.#next = next;
     this.#maxMessageSize = parseByteSize(config.max_message_size);
+    this.#keepOriginal = config.keep_original;
     this.#flushMs = parseDuration(config.flush_timeout);
     this.#malformed = new MalformedInput(settings);
     this.#logOnce = new LogOnce(settings.logger);
@@ -367,6 +369,7 @@ export class DarktraceSyslogReceiver implements Component {
           'darktrace.source': 'syslog',
           ...(header !== undefined && headerAttributes(header)),
           ...peerAttributes(peer),
+          ...(this.#keepOriginal && { 'log.record.original': parsed.raw.slice(parsed.raw.indexOf('{')) }),
         },
         resource: sharedResource({
           'service.name': 'darktrace-collector',

@@ -39,6 +39,7 @@ describe('darktrace-syslog config', () => {
       batch_size: 100,
       flush_timeout: '100ms',
       max_pending_records: 5000,
+      keep_original: false,
     });
   });
 

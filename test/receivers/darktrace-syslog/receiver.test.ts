@@ -31,6 +31,7 @@ function config(overrides: Partial<DarktraceSyslogConfig> = {}): DarktraceSyslog
     batch_size: 100,
     flush_timeout: '0',
     max_pending_records: 5000,
+    keep_original: false,
     ...overrides,
   };
 }

@@ -30,6 +30,7 @@ async function listen(
       max_message_size: '64KiB',
       batch_size: 100,
       flush_timeout: '0',
+      keep_original: false,
       max_pending_records: 5000,
       ...overrides,
     },

@@ -1,0 +1,537 @@
+// ECS preset: the documents Elastic's Darktrace integration builds (elastic/integrations
+// packages/darktrace, ingest pipelines of the model_breach_alert, ai_analyst_alert and
+// system_status_alert data streams; reference/darktrace.md §9), as field tables. Differences on purpose:
+// - the `model: {then, now}` REST shape is read too (through the `model` root);
+// - breach `acknowledged` objects (`{time, username}`) mean acknowledged, where Elastic's boolean
+//   convert fails;
+// - `darktrace.*` copies of ECS fields are kept and `event.original` is written whenever the raw text is
+//   given, as Elastic does with its `preserve_duplicate_custom_fields` / `preserve_original_event` tags.
+//   `ecsDuplicateCustomFields` lists what Elastic removes without the first tag (use it in `fields.drop`);
+// - Elastic's null/empty clean-up happens as fields are written (engine `pruneEmpty`), not as a last pass.
+// Array order matters in the expected documents, so rules that append to `related.*` follow the
+// pipelines' processor order.
+import type { FieldRule, KindTable, SchemaTable } from './types.js';
+
+const mb = (p: string): string => `darktrace.model_breach_alert.${p}`;
+const ai = (p: string): string => `darktrace.ai_analyst_alert.${p}`;
+const ss = (p: string): string => `darktrace.system_status_alert.${p}`;
+
+const alertCategories = {
+  critical: 'alert',
+  suspicious: 'alert',
+  compliance: 'event',
+  informational: 'event',
+};
+
+/** Tag objects (`device.tags[]`, `trigger.tag`). */
+const tagRules: readonly FieldRule[] = [
+  { to: 'tid', from: 'tid', convert: 'toLong' },
+  { to: 'thid', from: 'thid', convert: 'toLong' },
+  { to: 'expiry', from: 'expiry', convert: 'toLong' },
+  { to: 'restricted', from: 'restricted', convert: 'toBool' },
+  { to: 'is_referenced', from: 'isReferenced', convert: 'toBool' },
+  {
+    to: 'data',
+    from: 'data',
+    keepRest: true,
+    each: [
+      { to: 'auto', from: 'auto', convert: 'toBool' },
+      { to: 'color', from: 'color', convert: 'toLong' },
+    ],
+  },
+];
+
+const modelBreach: KindTable = {
+  rules: [
+    // Pipeline model_breach_alert @57add40a sets ECS 8.11.0.
+    { to: 'ecs.version', value: '8.11.0' },
+    { to: 'event.original', from: '$original', convert: 'withoutSyslogTag' },
+    { to: 'log.syslog.appname', from: '$original', convert: 'syslogTag' },
+    { to: 'event.kind', from: 'model.category', convert: { fn: 'lookup', args: [alertCategories] } },
+    {
+      to: 'event.category',
+      from: 'model.category',
+      convert: { fn: 'lookup', args: [{ critical: ['threat'], suspicious: ['threat'] }] },
+    },
+    { to: 'event.type', value: ['info'] },
+    // One `connection` / `network` per component whose metric label mentions connections (duplicates kept).
+    {
+      to: 'event.type',
+      from: 'triggeredComponents[].metric.label',
+      convert: { fn: 'ifContains', args: ['connection', 'connection'] },
+      append: 'all',
+    },
+    {
+      to: 'event.category',
+      from: 'triggeredComponents[].metric.label',
+      convert: { fn: 'ifContains', args: ['connection', 'network'] },
+      append: 'all',
+    },
+    {
+      to: mb('aianalyst_data'),
+      from: 'aianalystData',
+      keepRest: true,
+      each: [{ to: 'related', from: 'related[]', convert: 'toLong' }],
+    },
+    { to: mb('breach_url'), from: 'breachUrl', convert: 'uriParts' },
+    { to: 'event.url', from: 'breachUrl', convert: 'uri' },
+    { to: mb('comment.count'), from: 'commentCount', convert: 'toLong' },
+    { to: mb('creation_time'), from: 'creationTime', convert: 'dateToIso' },
+    { to: 'event.created', from: 'creationTime', convert: 'dateToIso' },
+    { to: mb('device_score'), from: 'devicescore', convert: 'toDouble' },
+    { to: mb('device.credentials'), from: 'device.credentials' },
+    { to: mb('device.did'), from: 'device.did', convert: ['toLong', 'nonNegative'] },
+    { to: 'host.id', from: 'device.did', convert: ['toLong', 'nonNegative', 'toString'] },
+    { to: mb('device.first_seen'), from: 'device.firstSeen', convert: 'dateToIso' },
+    { to: 'host.hostname', from: 'device.hostname', convert: 'notIp' },
+    { to: 'related.ip', from: 'device.hostname', convert: 'ip', append: 'unique' },
+    { to: mb('device.hostname'), from: 'device.hostname' },
+    { to: 'related.hosts', from: 'device.hostname', convert: 'notIp', append: 'unique' },
+    { to: 'host.ip', from: 'device.ip', convert: 'ip', append: 'unique' },
+    { to: 'host.ip', from: 'device.ip6', convert: 'ip', append: 'unique' },
+    { to: mb('device.ip'), from: 'device.ip' },
+    { to: mb('device.ip6'), from: 'device.ip6' },
+    { to: 'related.ip', from: 'device.ip', convert: 'ip', append: 'unique' },
+    { to: 'related.ip', from: 'device.ip6', convert: 'ip', append: 'unique' },
+    { to: 'related.ip', from: 'device.ips[].ip', convert: 'ip', append: 'unique' },
+    {
+      to: mb('device.ips'),
+      from: 'device.ips',
+      keepRest: true,
+      each: [
+        { to: 'timems', from: 'timems', convert: 'dateToIso' },
+        { to: 'time', from: 'time', convert: 'dateToIso' },
+        { to: 'sid', from: 'sid', convert: 'toLong' },
+      ],
+    },
+    { to: mb('device.last_seen'), from: 'device.lastSeen', convert: 'dateToIso' },
+    { to: mb('device.mac_address'), from: 'device.macaddress', convert: 'mac' },
+    { to: 'host.mac', from: 'device.macaddress', convert: 'mac', append: 'all' },
+    { to: mb('device.sid'), from: 'device.sid', convert: 'toLong' },
+    { to: mb('device.tags'), from: 'device.tags', keepRest: true, each: tagRules },
+    { to: mb('device.type_label'), from: 'device.typelabel' },
+    { to: mb('device.type_name'), from: 'device.typename' },
+    { to: 'host.type', from: 'device.typename' },
+    { to: mb('device.vendor'), from: 'device.vendor' },
+    { to: mb('is_acknowledged'), from: 'acknowledged', convert: 'acknowledged' },
+    {
+      to: mb('mitre_techniques'),
+      from: 'mitreTechniques',
+      keepRest: true,
+      each: [
+        { to: 'id', from: 'techniqueID' },
+        { to: 'name', from: 'technique' },
+      ],
+    },
+    { to: 'threat.technique.id', from: 'mitreTechniques[].techniqueID', append: 'unique' },
+    { to: 'threat.technique.name', from: 'mitreTechniques[].technique', append: 'unique' },
+    { to: mb('model.actions.antigena.action'), from: 'model.actions.antigena.action' },
+    { to: 'event.action', from: 'model.actions.antigena.action' },
+    { to: mb('model.actions.antigena.duration'), from: 'model.actions.antigena.duration', convert: 'toLong' },
+    {
+      to: mb('model.actions.antigena.is_confirm_by_human_operator'),
+      from: 'model.actions.antigena.confirm',
+      convert: 'toBool',
+    },
+    {
+      to: mb('model.actions.antigena.threshold'),
+      from: 'model.actions.antigena.threshold',
+      convert: 'toLong',
+    },
+    { to: mb('model.actions.is_alerting'), from: 'model.actions.alert', convert: 'toBool' },
+    { to: mb('model.actions.is_breach'), from: 'model.actions.breach', convert: 'toBool' },
+    { to: mb('model.actions.is_priority_set'), from: 'model.actions.setPriority', convert: 'toBool' },
+    { to: mb('model.actions.is_tag_set'), from: 'model.actions.setTag', convert: 'toBool' },
+    { to: mb('model.actions.is_type_set'), from: 'model.actions.setType', convert: 'toBool' },
+    { to: mb('model.actions.model'), from: 'model.actions.model', convert: 'toBool' },
+    {
+      to: mb('model.active_times'),
+      from: 'model.activeTimes',
+      keepRest: true,
+      each: [{ to: 'version', from: 'version', convert: 'toLong' }],
+    },
+    { to: mb('model.behaviour'), from: 'model.behaviour' },
+    { to: mb('model.category'), from: 'model.category' },
+    { to: 'rule.category', from: 'model.category' },
+    { to: mb('model.created.by'), from: 'model.created.by' },
+    { to: 'related.user', from: 'model.created.by', append: 'unique' },
+    { to: 'rule.author', from: 'model.created.by', append: 'unique' },
+    // `defeats` may also be an array of arrays (darktrace.md §8); non-object elements pass unchanged.
+    {
+      to: mb('model.defeats'),
+      from: 'model.defeats',
+      keepRest: true,
+      each: [{ to: 'id', from: 'defeatID', convert: 'toLong' }],
+    },
+    { to: mb('model.delay'), from: 'model.delay', convert: 'toLong' },
+    { to: mb('model.description'), from: 'model.description' },
+    { to: 'rule.description', from: 'model.description' },
+    { to: mb('model.edited.by'), from: 'model.edited.by' },
+    { to: 'related.user', from: 'model.edited.by', append: 'unique' },
+    { to: mb('model.in_compliance_behavior_category'), from: 'model.compliance', convert: 'toBool' },
+    { to: mb('model.interval'), from: 'model.interval', convert: 'toLong' },
+    { to: mb('model.is_active'), from: 'model.active', convert: 'toBool' },
+    { to: mb('model.is_auto_suppress'), from: 'model.autoSuppress', convert: 'toBool' },
+    { to: mb('model.is_auto_updatable'), from: 'model.autoUpdatable', convert: 'toBool' },
+    { to: mb('model.is_auto_update'), from: 'model.autoUpdate', convert: 'toBool' },
+    { to: mb('model.is_sequenced'), from: 'model.sequenced', convert: 'toBool' },
+    { to: mb('model.is_shared_endpoints'), from: 'model.sharedEndpoints', convert: 'toBool' },
+    {
+      to: mb('model.logic'),
+      from: 'model.logic',
+      keepRest: true,
+      each: [
+        {
+          to: 'data_component_list',
+          from: 'data[]',
+          convert: 'toLong',
+          when: { path: 'type', equals: 'componentList' },
+        },
+        {
+          to: 'data_weighted_component_list',
+          from: 'data',
+          when: { path: 'type', equals: 'weightedComponentList' },
+          keepRest: true,
+          each: [
+            { to: 'cid', from: 'cid', convert: 'toLong' },
+            { to: 'weight', from: 'weight', convert: 'toLong' },
+          ],
+        },
+        { to: 'version', from: 'version', convert: 'toLong' },
+        { to: 'target_score', from: 'targetScore', convert: 'toLong' },
+        { to: 'type', from: 'type' },
+      ],
+    },
+    { to: mb('model.modified'), from: 'model.modified', convert: 'dateToIso' },
+    { to: mb('model.name'), from: 'model.name' },
+    { to: 'rule.name', from: 'model.name' },
+    { to: mb('model.phid'), from: 'model.phid', convert: 'toLong' },
+    { to: mb('model.pid'), from: 'model.pid', convert: 'toLong' },
+    { to: mb('model.priority'), from: 'model.priority', convert: 'toLong' },
+    { to: 'event.severity', from: 'model.priority', convert: 'toLong' },
+    { to: mb('model.tags'), from: 'model.tags' },
+    { to: 'rule.ruleset', from: 'model.tags' },
+    { to: mb('model.throttle'), from: 'model.throttle', convert: 'toLong' },
+    { to: mb('model.userid'), from: 'model.userID', convert: 'toLong' },
+    { to: mb('model.uuid'), from: 'model.uuid' },
+    { to: 'rule.uuid', from: 'model.uuid' },
+    { to: mb('model.version'), from: 'model.version', convert: 'toLong' },
+    { to: 'rule.version', from: 'model.version', convert: ['toLong', 'toString'] },
+    { to: mb('pb_score'), from: 'pbscore', convert: 'toDouble' },
+    { to: mb('pbid'), from: 'pbid', convert: 'toLong' },
+    { to: mb('score'), from: 'score', convert: 'toDouble' },
+    { to: 'event.risk_score', from: 'score', convert: 'toDouble' },
+    // Elastic multiplies by 100.0 without rounding; JS doubles give the same result.
+    { to: 'event.risk_score_norm', from: 'score', convert: 'unitToPercent' },
+    { to: mb('time'), from: 'time', convert: 'dateToIso' },
+    { to: '@timestamp', from: 'time', convert: 'dateToIso' },
+    {
+      to: mb('triggered_components'),
+      from: 'triggeredComponents',
+      keepRest: true,
+      each: [
+        { to: 'cbid', from: 'cbid', convert: 'toLong' },
+        { to: 'chid', from: 'chid', convert: 'toLong' },
+        { to: 'cid', from: 'cid', convert: 'toLong' },
+        { to: 'interval', from: 'interval', convert: 'toLong' },
+        {
+          to: 'logic',
+          from: 'logic',
+          keepRest: true,
+          each: [{ to: 'data', from: 'data', convert: 'javaMapText' }],
+        },
+        {
+          to: 'metric',
+          from: 'metric',
+          keepRest: true,
+          each: [{ to: 'mlid', from: 'mlid', convert: 'toLong' }],
+        },
+        { to: 'size', from: 'size', convert: 'toLong' },
+        { to: 'threshold', from: 'threshold', convert: 'toLong' },
+        { to: 'time', from: 'time', convert: 'dateToIso' },
+        {
+          to: 'triggered_filters',
+          from: 'triggeredFilters',
+          keepRest: true,
+          each: [
+            { to: 'cfid', from: 'cfid', convert: 'toLong' },
+            { to: 'comparator_type', from: 'comparatorType' },
+            { to: 'filter_type', from: 'filterType' },
+            // `arguments.value` stays a number or a string, as sent (a numeric keyword in Elastic).
+            {
+              to: 'trigger',
+              from: 'trigger',
+              keepRest: true,
+              each: [{ to: 'tag', from: 'tag', keepRest: true, each: tagRules }],
+            },
+          ],
+        },
+      ],
+    },
+    { to: 'event.start', from: 'triggeredComponents[].time', convert: 'dateToIso', append: 'unique' },
+  ],
+};
+
+const aiAnalyst: KindTable = {
+  rules: [
+    // Pipeline ai_analyst_alert @75ba156d sets ECS 8.10.0.
+    { to: 'ecs.version', value: '8.10.0' },
+    { to: 'event.original', from: '$original', convert: 'withoutSyslogTag' },
+    { to: 'log.syslog.appname', from: '$original', convert: 'syslogTag' },
+    { to: 'event.kind', from: 'category', convert: { fn: 'lookup', args: [alertCategories] } },
+    {
+      to: 'event.category',
+      from: 'category',
+      convert: { fn: 'lookup', args: [{ critical: ['threat'], suspicious: ['threat'] }] },
+    },
+    {
+      to: 'event.type',
+      from: 'category',
+      convert: { fn: 'lookup', args: [{ critical: ['indicator'], suspicious: ['indicator'] }] },
+    },
+    { to: ai('activity_id'), from: 'activityId' },
+    { to: ai('aia_score'), from: 'aiaScore', convert: 'toDouble' },
+    { to: 'event.risk_score', from: 'aiaScore', convert: 'toDouble' },
+    // Already 0–100: Elastic copies it unscaled.
+    { to: 'event.risk_score_norm', from: 'aiaScore', convert: 'toDouble' },
+    { to: ai('attack_phases'), from: 'attackPhases[]', convert: 'toLong' },
+    { to: 'host.id', from: 'breachDevices[].did', convert: ['toLong', 'toString'], append: 'unique' },
+    { to: 'host.hostname', from: 'breachDevices[].hostname', convert: 'notIp', append: 'unique' },
+    { to: 'related.ip', from: 'breachDevices[].hostname', convert: 'ip', append: 'unique' },
+    { to: 'related.hosts', from: 'breachDevices[].hostname', convert: 'notIp', append: 'unique' },
+    { to: 'host.name', from: 'breachDevices[].identifier', convert: 'notIp', append: 'unique' },
+    { to: 'related.ip', from: 'breachDevices[].identifier', convert: 'ip', append: 'unique' },
+    { to: 'related.hosts', from: 'breachDevices[].identifier', convert: 'notIp', append: 'unique' },
+    { to: 'host.ip', from: 'breachDevices[].ip', convert: 'ip', append: 'unique' },
+    { to: 'related.ip', from: 'breachDevices[].ip', convert: 'ip', append: 'unique' },
+    { to: 'host.mac', from: 'breachDevices[].mac', convert: 'mac', append: 'unique' },
+    {
+      to: ai('breach_devices'),
+      from: 'breachDevices',
+      keepRest: true,
+      each: [
+        { to: 'did', from: 'did', convert: 'toLong' },
+        { to: 'mac_address', from: 'mac', convert: 'mac' },
+        { to: 'sid', from: 'sid', convert: 'toLong' },
+      ],
+    },
+    { to: ai('category'), from: 'category' },
+    { to: ai('children'), from: 'children' },
+    { to: 'threat.enrichments.matched.id', from: 'children' },
+    { to: ai('created_at'), from: 'createdAt', convert: 'dateToIso' },
+    { to: '@timestamp', from: 'createdAt', convert: 'dateToIso' },
+    { to: ai('current_group'), from: 'currentGroup' },
+    { to: 'threat.group.id', from: 'currentGroup' },
+    // Layout (a) of `details`: device values feed related.*; layout (b) passes through unchanged.
+    { to: 'related.ip', from: 'details[][].contents[].values[].ip', convert: 'ip', append: 'unique' },
+    {
+      to: 'related.hosts',
+      from: 'details[][].contents[].values[].hostname',
+      convert: 'notIp',
+      append: 'unique',
+    },
+    { to: 'related.ip', from: 'details[][].contents[].values[].hostname', convert: 'ip', append: 'unique' },
+    {
+      to: 'related.hosts',
+      from: 'details[][].contents[].values[].identifier',
+      convert: 'notIp',
+      append: 'unique',
+    },
+    { to: 'related.ip', from: 'details[][].contents[].values[].identifier', convert: 'ip', append: 'unique' },
+    {
+      to: ai('details'),
+      from: 'details',
+      keepRest: true,
+      each: [
+        {
+          to: 'contents',
+          from: 'contents',
+          keepRest: true,
+          each: [
+            {
+              to: 'values',
+              from: 'values',
+              keepRest: true,
+              each: [{ to: 'mac_address', from: 'mac', convert: 'mac' }],
+            },
+          ],
+        },
+      ],
+    },
+    { to: ai('group_by_activity'), from: 'groupByActivity', convert: 'toBool' },
+    {
+      to: 'threat.group.id',
+      from: 'activityId',
+      when: { path: 'groupByActivity', equals: true },
+      ifUnset: true,
+    },
+    { to: ai('group_category'), from: 'groupCategory' },
+    { to: ai('group_previous_groups'), from: 'groupPreviousGroups' },
+    { to: ai('group_score'), from: 'groupScore', convert: 'toDouble' },
+    { to: ai('grouping_ids'), from: 'groupingIds' },
+    { to: ai('id'), from: 'id' },
+    { to: 'event.id', from: 'id' },
+    { to: ai('incident_event_url'), from: 'incidentEventUrl', convert: 'uriParts' },
+    { to: 'event.url', from: 'incidentEventUrl', convert: 'uri' },
+    { to: ai('is_acknowledged'), from: 'acknowledged', convert: 'acknowledged' },
+    { to: ai('is_external_triggered'), from: 'externalTriggered', convert: 'toBool' },
+    { to: ai('is_pinned'), from: 'pinned', convert: 'toBool' },
+    { to: ai('is_user_triggered'), from: 'userTriggered', convert: 'toBool' },
+    { to: 'event.duration', from: 'periods[]', convert: { fn: 'spanNs', args: ['start', 'end'] } },
+    {
+      to: ai('periods'),
+      from: 'periods',
+      keepRest: true,
+      each: [
+        { to: 'end', from: 'end', convert: 'dateToIso' },
+        { to: 'start', from: 'start', convert: 'dateToIso' },
+      ],
+    },
+    { to: 'event.end', from: 'periods[].end', convert: 'dateToIso', append: 'unique' },
+    { to: 'event.start', from: 'periods[].start', convert: 'dateToIso', append: 'unique' },
+    {
+      to: ai('related_breaches'),
+      from: 'relatedBreaches',
+      keepRest: true,
+      each: [
+        { to: 'timestamp', from: 'timestamp', convert: 'dateToIso' },
+        { to: 'pbid', from: 'pbid', convert: 'toLong' },
+        { to: 'threat_score', from: 'threatScore', convert: 'toLong' },
+        { to: 'model_name', from: 'modelName' },
+      ],
+    },
+    { to: 'rule.name', from: 'relatedBreaches[].modelName', append: 'unique' },
+    { to: ai('summariser'), from: 'summariser' },
+    { to: ai('summary'), from: 'summary' },
+    { to: 'message', from: 'summary' },
+    { to: ai('title'), from: 'title' },
+    { to: 'event.reason', from: 'title' },
+  ],
+};
+
+const systemStatus: KindTable = {
+  rules: [
+    // The expected documents saved in the corpus are ECS 8.10.0 (the 8.11.0 pipeline differs only here).
+    { to: 'ecs.version', value: '8.10.0' },
+    { to: 'event.original', from: '$original', convert: 'withoutSyslogTag' },
+    { to: 'log.syslog.appname', from: '$original', convert: 'syslogTag' },
+    { to: 'event.type', value: ['info'] },
+    {
+      to: 'event.kind',
+      from: 'status',
+      convert: { fn: 'lookup', args: [{ active: 'alert', resolved: 'alert' }, 'event'] },
+    },
+    { to: 'event.kind', value: 'event', ifUnset: true },
+    { to: ss('last_updated'), from: 'last_updated', convert: 'secondsToIso' },
+    { to: '@timestamp', from: 'last_updated', convert: 'secondsToIso' },
+    { to: ss('uuid'), from: 'uuid' },
+    { to: 'event.id', from: 'uuid' },
+    { to: ss('message'), from: 'message' },
+    { to: 'event.reason', from: 'message' },
+    { to: ss('priority'), from: 'priority', convert: 'toDouble' },
+    { to: 'event.risk_score', from: 'priority', convert: 'toDouble' },
+    { to: 'event.risk_score_norm', from: 'priority', convert: 'toDouble' },
+    { to: ss('url'), from: 'url', convert: 'uriParts' },
+    { to: 'event.url', from: 'url', convert: 'uri' },
+    { to: ss('hostname'), from: 'hostname' },
+    { to: 'host.hostname', from: 'hostname', convert: 'notIp' },
+    { to: 'related.ip', from: 'hostname', convert: 'ip', append: 'unique' },
+    { to: 'related.hosts', from: 'hostname', convert: 'notIp', append: 'unique' },
+    { to: 'host.ip', from: 'ip_address', convert: 'ip', append: 'unique' },
+    { to: 'related.ip', from: 'ip_address', convert: 'ip', append: 'unique' },
+    { to: ss('ip_address'), from: 'ip_address' },
+    { to: ss('acknowledge_timeout'), from: 'acknowledge_timeout' },
+    { to: ss('alert_name'), from: 'alert_name' },
+    { to: ss('child_id'), from: 'child_id', convert: 'toLong' },
+    { to: ss('last_updated_status'), from: 'last_updated_status', convert: 'secondsToIso' },
+    { to: ss('name'), from: 'name' },
+    { to: ss('priority_level'), from: 'priority_level' },
+    { to: ss('status'), from: 'status', convert: 'lower' },
+  ],
+};
+
+// Elastic has no email data stream; this follows the same conventions with ECS `email.*` fields.
+const email: KindTable = {
+  rules: [
+    { to: 'ecs.version', value: '8.11.0' },
+    { to: 'event.original', from: '$original', convert: 'withoutSyslogTag' },
+    { to: 'log.syslog.appname', from: '$original', convert: 'syslogTag' },
+    { to: 'event.kind', value: 'alert' },
+    { to: 'event.category', value: ['email', 'threat'] },
+    { to: 'event.type', value: ['info'] },
+    { to: '@timestamp', from: 'timestamp', convert: 'dateToIso' },
+    { to: 'event.id', from: 'uuid' },
+    { to: 'event.risk_score', from: ['anomaly_score', 'anomalyScore'], convert: 'toDouble' },
+    { to: 'event.risk_score_norm', from: ['anomaly_score', 'anomalyScore'], convert: 'toDouble' },
+    { to: 'event.url', from: 'url', convert: 'uri' },
+    { to: 'email.direction', from: 'direction' },
+    { to: 'email.from.address', from: 'from', convert: 'toArray' },
+    { to: 'email.to.address', from: 'recipients', convert: 'toArray' },
+    { to: 'email.subject', from: 'subject' },
+    { to: 'email.message_id', from: 'messageId' },
+    { to: 'email.attachments.file.name', from: ['attachmentNames', 'attachment_names'], convert: 'toArray' },
+    { to: 'darktrace.email.uuid', from: 'uuid' },
+    { to: 'darktrace.email.actions', from: 'actions' },
+    { to: 'darktrace.email.anomaly_score', from: ['anomaly_score', 'anomalyScore'], convert: 'toDouble' },
+    { to: 'darktrace.email.tags', from: 'tags' },
+    { to: 'darktrace.email.link_hosts', from: ['link_hosts', 'linkHosts'], convert: 'toArray' },
+    {
+      to: 'darktrace.email.attachment_sha1s',
+      from: ['attachment_sha1s', 'attachmentSha1s'],
+      convert: 'toArray',
+    },
+    {
+      to: 'darktrace.email.attachment_sha256s',
+      from: ['attachmentSha256s', 'attachment_sha256s'],
+      convert: 'toArray',
+    },
+    { to: 'related.hosts', from: ['link_hosts', 'linkHosts'], convert: 'toArray' },
+  ],
+};
+
+/** The ECS preset. */
+export const ecsTable: SchemaTable = {
+  name: 'ecs',
+  body: 'mapped',
+  prune: 'empty',
+  kinds: { model_breach: modelBreach, ai_analyst: aiAnalyst, system_status: systemStatus, email },
+};
+
+/**
+ * The `darktrace.*` fields Elastic removes when the `preserve_duplicate_custom_fields` tag is absent
+ * (copies of values also mapped to ECS fields). Put them in `fields.drop` to get Elastic's default.
+ */
+export const ecsDuplicateCustomFields: readonly string[] = [
+  mb('time'),
+  mb('model.actions.antigena.action'),
+  mb('creation_time'),
+  mb('score'),
+  mb('model.priority'),
+  mb('device.did'),
+  mb('device.mac_address'),
+  mb('device.type_name'),
+  mb('model.created.by'),
+  mb('model.category'),
+  mb('model.description'),
+  mb('model.name'),
+  mb('model.tags'),
+  mb('model.uuid'),
+  mb('model.version'),
+  mb('mitre_techniques'),
+  mb('triggered_components[].time'),
+  ai('created_at'),
+  ai('summary'),
+  ai('id'),
+  ai('title'),
+  ai('aia_score'),
+  ai('children'),
+  ai('related_breaches[].model_name'),
+  ai('periods[].start'),
+  ai('periods[].end'),
+  ai('breach_devices[].did'),
+  ai('breach_devices[].mac_address'),
+  ss('last_updated'),
+  ss('uuid'),
+  ss('message'),
+  ss('priority'),
+];
