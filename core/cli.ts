@@ -10,6 +10,7 @@ import { Service } from './graph/service.js';
 import { readDeadLetterFile } from './helpers/dead-letter.js';
 import { QueuedExporter } from './helpers/exporter-helper.js';
 import { createLogger } from './log.js';
+import { backfillOptions, runBackfill } from '../receivers/darktrace-rest/backfill.js';
 import { runSend, sendOptions } from '../receivers/darktrace-syslog/send.js';
 
 const usage = `Usage: dtcol <command> [options]
@@ -21,6 +22,8 @@ Commands:
   dlq replay -c FILE --exporter ID [--file PATH]
                                 Send the records of a dead-letter file again through an exporter.
   schema                        Print the JSON Schema of pipelines.yaml (for editors).
+  backfill -c FILE --receiver ID --from TIME --to TIME
+                                Pull a past range once through a darktrace-rest receiver's pipelines.
   send [--endpoint HOST:PORT] [--protocol tcp|udp|tls] [--format rfc5424|rfc3164] [--count N]
        [--rate N/s] [--file ALERTS.ndjson] [--hostname NAME] [--insecure]
                                 Replay sample Darktrace alerts (or a file) to a syslog listener.
@@ -191,6 +194,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       allowPositionals: true,
       options: {
         ...sendOptions,
+        ...backfillOptions,
         config: { type: 'string', short: 'c' },
         json: { type: 'boolean' },
         exporter: { type: 'string' },
@@ -223,6 +227,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     case 'send':
       return runSend(values);
+    case 'backfill': {
+      const interrupt = new AbortController();
+      for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => interrupt.abort());
+      const { receiver, from, to, 'log-level': logLevel } = values;
+      return runBackfill({ file, receiver, from, to, logLevel, signal: interrupt.signal });
+    }
     case 'dlq':
       if (rest[0] !== 'replay') {
         err(`Unknown dlq command "${rest[0] ?? ''}"; try: dtcol dlq replay -c FILE --exporter ID`);
@@ -241,4 +251,4 @@ const code = await main(process.argv.slice(2)).catch((e: unknown) => {
 });
 process.exitCode = code;
 // Exit explicitly after run/replay: sockets of stopped components must not keep the process alive.
-if (['run', 'dlq'].includes(process.argv[2] ?? '')) process.exit(code);
+if (['run', 'dlq', 'backfill'].includes(process.argv[2] ?? '')) process.exit(code);

@@ -4,7 +4,9 @@ import { pino, type Logger } from 'pino';
 /** A logger writing to stderr (fd 2) at `level`; occurrences of `secrets` become `***`. */
 export function createLogger(level: string, secrets: readonly string[] = [], destination = 2): Logger {
   // pino escapes strings into JSON before the line reaches the hook, so look for the escaped form too.
-  const list = [...new Set(secrets.filter((s) => s.length >= 4).flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]))];
+  const list = [
+    ...new Set(secrets.filter((s) => s.length >= 4).flatMap((s) => [s, JSON.stringify(s).slice(1, -1)])),
+  ];
   const scrub = (text: string): string => {
     let out = text;
     for (const s of list) if (out.includes(s)) out = out.split(s).join('***');

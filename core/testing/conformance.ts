@@ -48,10 +48,8 @@ const host = { reportFatalError: (): void => undefined };
 
 function create(factory: Factory, config: unknown, next: LogsConsumer): Component & Partial<LogsConsumer> {
   const settings = testSettings(factory.type, factory.kind);
-  if (factory.kind === 'receiver')
-    return (factory as ReceiverFactory).create(settings, config, next);
-  if (factory.kind === 'processor')
-    return (factory as ProcessorFactory).create(settings, config, next);
+  if (factory.kind === 'receiver') return (factory as ReceiverFactory).create(settings, config, next);
+  if (factory.kind === 'processor') return (factory as ProcessorFactory).create(settings, config, next);
   return (factory as ExporterFactory).create(settings, config);
 }
 

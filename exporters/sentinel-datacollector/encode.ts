@@ -127,10 +127,21 @@ export function truncateUtf8(value: string, maxBytes: number): string {
   return encoded.toString('utf8', 0, end);
 }
 
-interface Limited {
+/** A record with its string values cut to the field limit: the value (a copy only when changed) and what was cut. */
+export interface Limited {
   value: unknown;
+  /** How many values were cut. */
   cut: number;
+  /** Their dotted paths, e.g. `summary` or `device.hostname`. */
   paths: string[];
+}
+
+/** Cuts every string value of one record (nested objects included, arrays not) to `maxFieldBytes`. */
+export function limitFieldValues(
+  record: Record<string, unknown>,
+  maxFieldBytes: number = defaultMaxFieldBytes,
+): Limited {
+  return limitStrings(record, maxFieldBytes);
 }
 
 // Copy-on-write walk: the input records are never mutated; untouched subtrees are shared.

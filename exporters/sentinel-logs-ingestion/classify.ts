@@ -1,7 +1,9 @@
 /**
  * Response and error classification for the Logs Ingestion API (sentinel.md §2.3), plus the pieces
- * both Sentinel exporters share: the result type, `Retry-After` parsing and transport-error handling.
+ * both Sentinel exporters share: the result type, `Retry-After` parsing, transport-error handling and
+ * the mapping to core's error classes, which the exporter helper turns into retry, split or dead letter.
  */
+import { DtcolError, PermanentError, RetryableError, SplitRequiredError } from '../../core/errors.js';
 
 /** What the runtime should do with a request's records. `split`: halve the batch and retry each half. */
 export type Classification =
@@ -21,6 +23,52 @@ export interface HttpOutcome {
   readonly headers?: HeaderSource;
   /** Response body as text (may be cut short). */
   readonly body?: string;
+}
+
+/**
+ * The reason without its `[x-ms-request-id …]` suffix. The exporter helper logs a failure once per
+ * distinct message and writes the message into dead-letter entries; a per-request id would make every
+ * failure "new" and flood the log.
+ */
+export function withoutRequestId(reason: string): string {
+  return reason.replace(/ \[x-ms-request-id [^\]]*\]$/, '');
+}
+
+/**
+ * The core error for a classification, for an exporter's `push` to throw: `retryable` →
+ * {@link RetryableError} (with the server's delay), `split` → {@link SplitRequiredError}, `permanent` →
+ * {@link PermanentError} (with the HTTP status). `undefined` for `ok`.
+ */
+export function classificationToError(classification: Classification): DtcolError | undefined {
+  switch (classification.kind) {
+    case 'ok':
+      return undefined;
+    case 'retryable':
+      return new RetryableError(
+        withoutRequestId(classification.reason),
+        classification.retryAfterMs === undefined ? {} : { retryAfterMs: classification.retryAfterMs },
+      );
+    case 'split':
+      return new SplitRequiredError(withoutRequestId(classification.reason));
+    case 'permanent':
+      return new PermanentError(
+        withoutRequestId(classification.reason),
+        classification.status === undefined ? {} : { status: classification.status },
+      );
+  }
+}
+
+/**
+ * Maps anything `push` did not turn into a core error itself (an SDK, credential or network error) to
+ * one; for the exporter helper's `classify`. Unknown errors are retryable, as in
+ * {@link classifyTransportError}.
+ */
+export function toCoreError(error: unknown): DtcolError {
+  if (error instanceof DtcolError) return error;
+  return (
+    classificationToError(classifyLogsIngestionError(error)) ??
+    new RetryableError('Request failed without an error', { cause: error })
+  );
 }
 
 /** Extra facts that change the class of a response. */

@@ -93,7 +93,8 @@ describe('dtcol validate', () => {
     expect(results.repoConfig).toEqual({
       code: 0,
       stdout:
-        'pipelines.yaml is valid: 1 pipeline, 1 receiver, 0 processors, 1 exporter (logs: generator → stdout)\n',
+        'pipelines.yaml is valid: 1 pipeline, 1 receiver, 2 processors, 1 exporter ' +
+        '(logs: darktrace-syslog → darktrace-filter → darktrace-map → stdout)\n',
       stderr: '',
     });
   });

@@ -1,0 +1,254 @@
+// The main job end to end on loopback: N alerts (RFC 5424 over TCP) → darktrace-filter (about half kept) →
+// darktrace-map sentinel-legacy → JSON array POSTs to a local sink; dtcol and the minimal program in turn.
+// CPU and peak RSS are read from /proc for the child alone, from just before the first alert is sent.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatSyslogLine } from '../../receivers/darktrace-syslog/format.js';
+import { loadSampleAlerts } from '../../receivers/darktrace-syslog/samples/index.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const ticks = 100; // CLK_TCK on Linux
+
+export interface E2eResult {
+  name: string;
+  alerts: number;
+  kept: number;
+  seconds: number;
+  alertsPerSec: number;
+  cpuSeconds: number;
+  alertsPerCpuSec: number;
+  peakRssMB: number;
+}
+
+const filter = {
+  model_breach: { min_score: 50 },
+  ai_analyst: { min_event_score: 50 },
+  system_status: { min_priority: 50 },
+};
+
+/** Realistic alert lines: our samples with scores spread evenly, so about half pass the filter. */
+function makeLines(n: number): Buffer[] {
+  const samples = loadSampleAlerts().map((s) => s.alert);
+  const chunks: Buffer[] = [];
+  let text = '';
+  const time = new Date('2026-11-23T10:00:00Z');
+  for (let i = 0; i < n; i++) {
+    const alert = structuredClone(samples[i % samples.length])!;
+    const r = ((i * 7919) % 1000) / 1000;
+    if ('pbid' in alert) {
+      alert['pbid'] = 100000 + i;
+      alert['score'] = r;
+    } else if ('aiaScore' in alert) {
+      alert['aiaScore'] = Math.round(r * 100);
+    } else if ('priority' in alert) {
+      alert['priority'] = Math.round(r * 100);
+    }
+    text += `${formatSyslogLine(alert, { format: 'rfc5424', hostname: 'dt-bench.example.com', time })}\n`;
+    if (text.length > 1 << 20) {
+      chunks.push(Buffer.from(text));
+      text = '';
+    }
+  }
+  chunks.push(Buffer.from(text));
+  return chunks;
+}
+
+function procCpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / ticks;
+}
+
+function procPeakRssMB(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m?.[1] ?? 0) / 1024;
+}
+
+async function startSink(): Promise<{ url: string; count: () => number; close: () => void }> {
+  let count = 0;
+  const server = createHttpServer((req, res) => {
+    const parts: Buffer[] = [];
+    req.on('data', (c: Buffer) => parts.push(c));
+    req.on('end', () => {
+      count += (JSON.parse(Buffer.concat(parts).toString('utf8')) as unknown[]).length;
+      res.writeHead(200).end('{}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    count: () => count,
+    close: () => server.close(),
+  };
+}
+
+async function freePort(): Promise<number> {
+  const s = createHttpServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+function waitForOutput(child: ChildProcess, pattern: RegExp): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    let seen = '';
+    const on = (c: Buffer): void => {
+      seen += c.toString();
+      if (pattern.test(seen)) resolvePromise();
+    };
+    child.stdout?.on('data', on);
+    child.stderr?.on('data', on);
+    child.once('exit', (code) =>
+      reject(new Error(`exited with ${String(code)} before ready: ${seen.slice(-2000)}`)),
+    );
+  });
+}
+
+async function send(port: number, chunks: Buffer[]): Promise<void> {
+  const socket = connect(port, '127.0.0.1');
+  await new Promise<void>((r) => socket.once('connect', r));
+  for (const c of chunks) if (!socket.write(c)) await new Promise((r) => socket.once('drain', r));
+  await new Promise<void>((r) => socket.end(r));
+}
+
+async function measure(
+  name: string,
+  child: ChildProcess,
+  ready: RegExp,
+  port: number,
+  lines: Buffer[],
+  n: number,
+  sink: { count: () => number },
+  expected: () => number | undefined,
+): Promise<E2eResult> {
+  await waitForOutput(child, ready);
+  const pid = child.pid ?? 0;
+  const cpu0 = procCpuSeconds(pid);
+  const t0 = performance.now();
+  await send(port, lines);
+  for (;;) {
+    const want = expected();
+    if (want !== undefined && sink.count() >= want) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const cpuSeconds = procCpuSeconds(pid) - cpu0;
+  const peakRssMB = procPeakRssMB(pid);
+  child.kill('SIGKILL');
+  return {
+    name,
+    alerts: n,
+    kept: sink.count(),
+    seconds,
+    alertsPerSec: n / seconds,
+    cpuSeconds,
+    alertsPerCpuSec: n / cpuSeconds,
+    peakRssMB,
+  };
+}
+
+export async function runSyslogE2e(n: number): Promise<E2eResult[]> {
+  const lines = makeLines(n);
+  const results: E2eResult[] = [];
+
+  // dtcol
+  {
+    const sink = await startSink();
+    const port = await freePort();
+    const metricsPort = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'dtcol-bench-e2e-'));
+    const file = join(dir, 'pipelines.yaml');
+    writeFileSync(
+      file,
+      `receivers:
+  darktrace-syslog: { protocol: tcp, endpoint: "127.0.0.1:${port}", batch_size: 500 }
+processors:
+  darktrace-filter: ${JSON.stringify(filter)}
+  darktrace-map: { schema: sentinel-legacy }
+exporters:
+  http: { endpoint: "${sink.url}", batch: { max_records: 500 } }
+service:
+  telemetry: { metrics: { address: "127.0.0.1:${metricsPort}" }, logs: { level: info } }
+  pipelines:
+    logs: { receivers: [darktrace-syslog], processors: [darktrace-filter, darktrace-map], exporters: [http] }
+`,
+    );
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'core/cli.ts'), 'run', '-c', file], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // Kept = what the filter let through; known once the filter has seen all N.
+    let expected: number | undefined;
+    const poll = setInterval(() => {
+      void fetch(`http://127.0.0.1:${metricsPort}/metrics`)
+        .then((r) => r.text())
+        .then((text) => {
+          const sum = (re: RegExp): number => [...text.matchAll(re)].reduce((s, m) => s + Number(m[1]), 0);
+          const seen = sum(
+            /component_id="darktrace-filter",component_kind="processor",outcome="accepted",reason=""} (\d+)/g,
+          );
+          const dropped = sum(
+            /component_id="darktrace-filter",component_kind="processor",outcome="dropped",reason="[^"]*"} (\d+)/g,
+          );
+          if (seen === n) expected = n - dropped;
+        })
+        .catch(() => undefined);
+    }, 100);
+    results.push(
+      await measure(
+        'dtcol (syslog TCP → filter → sentinel-legacy → HTTP)',
+        child,
+        /dtcol is running/,
+        port,
+        lines,
+        n,
+        sink,
+        () => expected,
+      ),
+    );
+    clearInterval(poll);
+    sink.close();
+  }
+
+  // The minimal program; it keeps exactly what dtcol kept (same predicate), so wait for that count.
+  {
+    const kept = results[0]?.kept ?? 0;
+    const sink = await startSink();
+    const port = await freePort();
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(root, 'test/bench/minimal.ts'),
+        String(port),
+        sink.url,
+        JSON.stringify(filter),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    results.push(
+      await measure(
+        'minimal hand-written program, same job',
+        child,
+        /listening/,
+        port,
+        lines,
+        n,
+        sink,
+        () => kept,
+      ),
+    );
+    sink.close();
+  }
+  return results;
+}
+
+if (process.argv[1]?.endsWith('syslog-e2e.ts') === true) {
+  const n = Number(JSON.parse(process.argv[2] ?? '{"records":200000}').records ?? 200000);
+  for (const r of await runSyslogE2e(n)) process.stdout.write(`${JSON.stringify(r)}\n`);
+}
