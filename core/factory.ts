@@ -66,7 +66,8 @@ export interface ExporterFactory<C = unknown> extends FactoryCommon<C> {
 type Erased<F> = Omit<F, 'exampleConfig'> & { readonly exampleConfig?: unknown };
 
 /** Any factory, whatever its config type. */
-export type Factory = Erased<ReceiverFactory<never>> | Erased<ProcessorFactory<never>> | Erased<ExporterFactory<never>>;
+export type Factory =
+  Erased<ReceiverFactory<never>> | Erased<ProcessorFactory<never>> | Erased<ExporterFactory<never>>;
 
 /** Factory input without `kind` (the define* helper sets it). */
 export type FactoryInput<F> = Omit<F, 'kind'>;
