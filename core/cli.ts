@@ -9,6 +9,7 @@ import { errorMessage } from './errors.js';
 import { Service } from './graph/service.js';
 import { readDeadLetterFile } from './helpers/dead-letter.js';
 import { QueuedExporter } from './helpers/exporter-helper.js';
+import { LazyConsumer } from './helpers/lazy.js';
 import { createLogger } from './log.js';
 import { backfillOptions, runBackfill } from '../receivers/darktrace-rest/backfill.js';
 import { runSend, sendOptions } from '../receivers/darktrace-syslog/send.js';
@@ -156,14 +157,23 @@ async function cmdDlqReplay(
   if (config === undefined) return 1;
   const logger = createLogger(config.logLevel, config.secrets);
   const service = new Service(config, { logger, exportersOnly: [exporterId] });
-  const exporter = service.exporter(exporterId);
-  if (!(exporter instanceof QueuedExporter)) {
+  const built = service.exporter(exporterId);
+  if (built === undefined) {
     err(`No exporter "${exporterId}" in any pipeline of ${file}.`);
+    return 1;
+  }
+  await service.start();
+  // Some exporters load their code on start (LazyComponent): look through to the queued exporter.
+  const exporter: unknown = built instanceof LazyConsumer ? (built.target as unknown) : built;
+  if (!(exporter instanceof QueuedExporter)) {
+    err(`Exporter "${exporterId}" does not keep dead letters.`);
+    await service.shutdown();
     return 1;
   }
   const source = dlqFile ?? exporter.deadLetterPath;
   if (source === undefined || !existsSync(source)) {
     out(`Nothing to replay: ${source ?? 'dead-lettering is off for this exporter'} does not exist.`);
+    await service.shutdown();
     return 0;
   }
   // Move the file aside first: records that fail again are written to a fresh dead-letter file.
@@ -172,7 +182,6 @@ async function cmdDlqReplay(
   const { records, badLines } = readDeadLetterFile(working);
   if (badLines.length > 0)
     err(`Skipping ${badLines.length} unreadable lines of ${source}: ${badLines.slice(0, 10).join(', ')}.`);
-  await service.start();
   const chunk = 500;
   for (let i = 0; i < records.length; i += chunk) await exporter.consume(records.slice(i, i + chunk));
   await service.shutdown();

@@ -526,8 +526,11 @@ export class QueuedExporter implements Component, LogsConsumer {
     let count = 0;
     const tooLarge: QueueItem[] = [];
     for (const item of candidates) {
-      item.encoded ??= encode(item.record);
-      const size = Buffer.byteLength(item.encoded);
+      if (item.encoded === undefined) {
+        item.encoded = encode(item.record);
+        item.bytes = Buffer.byteLength(item.encoded);
+      }
+      const size = item.bytes ?? 0;
       if (size > this.#maxRecordBytes) {
         if (count === 0) {
           tooLarge.push(item);
@@ -561,7 +564,7 @@ export class QueuedExporter implements Component, LogsConsumer {
       attempts++;
       const records = todo.map((i) => i.record);
       const encoded = this.#spec.encode === undefined ? undefined : todo.map((i) => i.encoded ?? '');
-      const bytes = encoded === undefined ? 0 : encoded.reduce((s, e) => s + Buffer.byteLength(e), 0);
+      const bytes = encoded === undefined ? 0 : todo.reduce((s, i) => s + (i.bytes ?? 0), 0);
       const attemptSignal = AbortSignal.any([AbortSignal.timeout(this.#timeoutMs), this.#hardStop.signal]);
       let error: DtcolError;
       try {

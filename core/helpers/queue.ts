@@ -12,6 +12,8 @@ export interface QueueItem {
   readonly seq: number;
   readonly record: LogRecord;
   encoded?: string;
+  /** UTF-8 byte length of `encoded`, computed with it. */
+  bytes?: number;
 }
 
 /** What the exporter helper needs from a queue. */

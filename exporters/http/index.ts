@@ -1,6 +1,6 @@
 import { defineExporter } from '../../core/factory.js';
 import { httpExporterConfigSchema, type HttpExporterConfig } from './config.js';
-import { createHttpExporter } from './exporter.js';
+import { LazyConsumer } from '../../core/helpers/lazy.js';
 
 /** `http`: POST batches as a JSON array or NDJSON to any endpoint. */
 export const httpExporterFactory = defineExporter<HttpExporterConfig>({
@@ -9,5 +9,7 @@ export const httpExporterFactory = defineExporter<HttpExporterConfig>({
   description: 'POSTs batches of records as JSON (array or NDJSON) to an HTTP endpoint.',
   configSchema: httpExporterConfigSchema,
   exampleConfig: { endpoint: 'http://127.0.0.1:8080/ingest' } as HttpExporterConfig,
-  create: (settings, config) => createHttpExporter(settings, config),
+  // Loaded on start (undici), so services that do not use it never load it.
+  create: (settings, config) =>
+    new LazyConsumer(async () => (await import('./exporter.js')).createHttpExporter(settings, config)),
 });

@@ -1,6 +1,6 @@
 import { defineExporter } from '../../core/factory.js';
 import { otlpExporterConfigSchema, validateOtlpConfig, type OtlpExporterConfig } from './config.js';
-import { createOtlpExporter } from './exporter.js';
+import { LazyConsumer } from '../../core/helpers/lazy.js';
 
 /** `otlp`: OTLP logs over HTTP (protobuf or JSON) or gRPC, to an OpenTelemetry Collector or any OTLP backend. */
 export const otlpExporterFactory = defineExporter<OtlpExporterConfig>({
@@ -10,5 +10,7 @@ export const otlpExporterFactory = defineExporter<OtlpExporterConfig>({
   configSchema: otlpExporterConfigSchema,
   exampleConfig: { endpoint: 'http://127.0.0.1:4318' } as OtlpExporterConfig,
   validate: (config, context) => validateOtlpConfig(config, context),
-  create: (settings, config) => createOtlpExporter(settings, config),
+  // Loaded on start, so services that do not use this exporter never load its SDKs.
+  create: (settings, config) =>
+    new LazyConsumer(async () => (await import('./exporter.js')).createOtlpExporter(settings, config)),
 });

@@ -4,7 +4,7 @@ import {
   validateSentinelLogsIngestionConfig,
   type SentinelLogsIngestionConfig,
 } from './config.js';
-import { createSentinelLogsIngestionExporter } from './exporter.js';
+import { LazyConsumer } from '../../core/helpers/lazy.js';
 
 // Loopback endpoint and authority: the conformance suite must never reach Azure.
 const example: Pick<
@@ -39,5 +39,9 @@ export const sentinelLogsIngestionExporterFactory = defineExporter<SentinelLogsI
   configSchema: sentinelLogsIngestionConfigSchema,
   exampleConfig: example as SentinelLogsIngestionConfig,
   validate: (config) => validateSentinelLogsIngestionConfig(config),
-  create: (settings, config) => createSentinelLogsIngestionExporter(settings, config),
+  // Loaded on start, so services that do not use this exporter never load its SDKs.
+  create: (settings, config) =>
+    new LazyConsumer(async () =>
+      (await import('./exporter.js')).createSentinelLogsIngestionExporter(settings, config),
+    ),
 });

@@ -5,7 +5,7 @@ import {
   validateDarktraceRestConfig,
   type DarktraceRestConfig,
 } from './config.js';
-import { DarktraceRestReceiver } from './receiver.js';
+import { LazyComponent } from '../../core/helpers/lazy.js';
 
 /** `darktrace-rest`: polls the Threat Visualizer REST API for model breaches and AI Analyst events. */
 export const darktraceRestReceiverFactory = defineReceiver<DarktraceRestConfig>({
@@ -16,5 +16,9 @@ export const darktraceRestReceiverFactory = defineReceiver<DarktraceRestConfig>(
   configSchema: darktraceRestConfigSchema,
   exampleConfig: exampleDarktraceRestConfig,
   validate: validateDarktraceRestConfig,
-  create: (settings, config, next) => new DarktraceRestReceiver(settings, config, next),
+  // Loaded on start (undici and the REST client), so syslog-only services never load it.
+  create: (settings, config, next) =>
+    new LazyComponent(
+      async () => new (await import('./receiver.js')).DarktraceRestReceiver(settings, config, next),
+    ),
 });

@@ -11,6 +11,7 @@ import type { LogRecord, LogsConsumer } from '../../core/consumer.js';
 import { errorMessage } from '../../core/errors.js';
 import { LogOnce } from '../../core/helpers/log-once.js';
 import { deliverDownstream, MalformedInput } from '../../core/helpers/receiver-helper.js';
+import type { Resource } from '@opentelemetry/resources';
 import { createRecord, sharedResource } from '../../core/records.js';
 import { parseByteSize, parseDuration } from '../../core/units.js';
 import { splitEndpoint, type DarktraceSyslogConfig } from './config.js';
@@ -237,6 +238,7 @@ export class DarktraceSyslogReceiver implements Component {
   readonly #next: LogsConsumer;
   readonly #maxMessageSize: number;
   readonly #keepOriginal: boolean;
+  readonly #resources = new Map<string, Resource>();
   readonly #flushMs: number;
   readonly #malformed: MalformedInput;
   readonly #logOnce: LogOnce;
@@ -371,12 +373,20 @@ export class DarktraceSyslogReceiver implements Component {
           ...peerAttributes(peer),
           ...(this.#keepOriginal && { 'log.record.original': parsed.raw.slice(parsed.raw.indexOf('{')) }),
         },
-        resource: sharedResource({
-          'service.name': 'darktrace-collector',
-          'darktrace.appliance': header?.hostname ?? peer.address,
-        }),
+        resource: this.#resourceFor(header?.hostname ?? peer.address),
       }),
     );
+  }
+
+  /** One shared resource per appliance; a small map in front of sharedResource's keyed cache (hot path). */
+  #resourceFor(appliance: string): Resource {
+    let resource = this.#resources.get(appliance);
+    if (resource === undefined) {
+      if (this.#resources.size >= 256) this.#resources.clear();
+      resource = sharedResource({ 'service.name': 'darktrace-collector', 'darktrace.appliance': appliance });
+      this.#resources.set(appliance, resource);
+    }
+    return resource;
   }
 
   #oversize(event: OversizeEvent, peer: Peer): void {

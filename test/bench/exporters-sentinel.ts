@@ -4,6 +4,7 @@
 import type { LogRecord } from '../../core/consumer.js';
 import type { ExporterFactory } from '../../core/factory.js';
 import { compileSchema } from '../../core/config/ajv.js';
+import { LazyConsumer } from '../../core/helpers/lazy.js';
 import { QueuedExporter } from '../../core/helpers/exporter-helper.js';
 import { createRecord, sharedResource } from '../../core/records.js';
 import { testSettings } from '../../core/testing/index.js';
@@ -64,7 +65,8 @@ async function measure<C>(
   });
   const validate = compileSchema(factory.configSchema);
   if (!validate(config)) throw new Error(JSON.stringify(validate.errors));
-  const exporter = factory.create(settings, config as C);
+  const created = factory.create(settings, config as C);
+  const exporter = created instanceof LazyConsumer ? await created.load() : created;
   if (!(exporter instanceof QueuedExporter)) throw new TypeError(`${factory.type} is not a queued exporter`);
   const sent = (): Promise<number> => settings.service.recordCount(id, 'sent');
   const check = async (n: number): Promise<boolean> => {

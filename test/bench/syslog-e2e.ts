@@ -139,7 +139,8 @@ async function measure(
   const seconds = (performance.now() - t0) / 1000;
   const cpuSeconds = procCpuSeconds(pid) - cpu0;
   const peakRssMB = procPeakRssMB(pid);
-  child.kill('SIGKILL');
+  child.kill(process.env['DTCOL_BENCH_NODE_ARGS'] === undefined ? 'SIGKILL' : 'SIGINT');
+  await new Promise((r) => child.once('exit', r));
   return {
     name,
     alerts: n,
@@ -171,7 +172,7 @@ processors:
   darktrace-filter: ${JSON.stringify(filter)}
   darktrace-map: { schema: sentinel-legacy }
 exporters:
-  http: { endpoint: "${sink.url}", batch: { max_records: 500 } }
+  http: { endpoint: "${sink.url}", batch: { max_records: 500 }${process.env['DTCOL_BENCH_HTTP'] ?? ''} }
 service:
   telemetry: { metrics: { address: "127.0.0.1:${metricsPort}" }, logs: { level: info } }
   pipelines:

@@ -14,6 +14,7 @@ import type { Settings } from '../../../core/component.js';
 import type { LogRecord } from '../../../core/consumer.js';
 import { compileSchema } from '../../../core/config/ajv.js';
 import type { ExporterFactory } from '../../../core/factory.js';
+import { LazyConsumer } from '../../../core/helpers/lazy.js';
 import { QueuedExporter } from '../../../core/helpers/exporter-helper.js';
 import { createRecord, sharedResource } from '../../../core/records.js';
 import { testSettings } from '../../../core/testing/index.js';
@@ -60,7 +61,9 @@ export async function startExporter<C>(
 ): Promise<Running> {
   const { logger, lines } = captureLogger();
   const settings = { ...testSettings(id), logger };
-  const exporter = factory.create(settings, configFor(factory, raw));
+  const created = factory.create(settings, configFor(factory, raw));
+  // Exporters with heavy SDKs load their code on start (LazyConsumer): look through to the queued exporter.
+  const exporter = created instanceof LazyConsumer ? await created.load() : created;
   if (!(exporter instanceof QueuedExporter)) throw new TypeError(`${factory.type} is not a queued exporter`);
   onTestFinished(() => exporter.shutdown(AbortSignal.timeout(5000)));
   await exporter.start({ reportFatalError: () => undefined }, AbortSignal.timeout(5000));
