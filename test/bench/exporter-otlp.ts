@@ -89,3 +89,13 @@ export async function benchOtlpExporter(options: { records?: number } = {}): Pro
   for (const { protocol, compression } of runs) results.push(await measure(protocol, compression, records));
   return results;
 }
+
+if (process.argv[1]?.endsWith('exporter-otlp.ts') === true) {
+  const { records } = JSON.parse(process.argv[2] ?? '{}') as { records?: number };
+  const keepAlive = setInterval(() => undefined, 1000);
+  process.stdout.write(
+    `${JSON.stringify(await benchOtlpExporter(records === undefined ? {} : { records }))}\n`,
+  );
+  clearInterval(keepAlive);
+  process.exit(0);
+}

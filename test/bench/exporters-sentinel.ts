@@ -167,3 +167,13 @@ export async function benchSentinelExporters(
   }
   return results;
 }
+
+if (process.argv[1]?.endsWith('exporters-sentinel.ts') === true) {
+  const { records } = JSON.parse(process.argv[2] ?? '{}') as { records?: number };
+  const keepAlive = setInterval(() => undefined, 1000);
+  process.stdout.write(
+    `${JSON.stringify(await benchSentinelExporters(records === undefined ? {} : { records }))}\n`,
+  );
+  clearInterval(keepAlive);
+  process.exit(0);
+}

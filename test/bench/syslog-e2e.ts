@@ -23,6 +23,8 @@ export interface E2eResult {
   cpuSeconds: number;
   alertsPerCpuSec: number;
   peakRssMB: number;
+  /** RSS when ready, before the first alert. */
+  baselineRssMB: number;
 }
 
 const filter = {
@@ -129,6 +131,8 @@ async function measure(
   await waitForOutput(child, ready);
   const pid = child.pid ?? 0;
   const cpu0 = procCpuSeconds(pid);
+  const baselineRssMB =
+    Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
   const t0 = performance.now();
   await send(port, lines);
   for (;;) {
@@ -150,6 +154,7 @@ async function measure(
     cpuSeconds,
     alertsPerCpuSec: n / cpuSeconds,
     peakRssMB,
+    baselineRssMB,
   };
 }
 
@@ -167,7 +172,7 @@ export async function runSyslogE2e(n: number): Promise<E2eResult[]> {
     writeFileSync(
       file,
       `receivers:
-  darktrace-syslog: { protocol: tcp, endpoint: "127.0.0.1:${port}", batch_size: 500 }
+  darktrace-syslog: { protocol: tcp, endpoint: "127.0.0.1:${port}"${process.env['DTCOL_BENCH_SYSLOG'] ?? ''} }
 processors:
   darktrace-filter: ${JSON.stringify(filter)}
   darktrace-map: { schema: sentinel-legacy }
