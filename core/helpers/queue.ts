@@ -230,14 +230,14 @@ export class SegmentQueue implements ExportQueue {
   #recover(n: number): void {
     const text = this.#fs.readFileSync(join(this.#dir, `${n}.log`), 'utf8');
     const ackPath = join(this.#dir, `${n}.ack`);
+    // Only whole lines count: a torn last line (crash mid-write) could read as another record's seq.
+    const ackText = this.#fs.existsSync(ackPath) ? this.#fs.readFileSync(ackPath, 'utf8') : '';
     const acked = new Set<number>(
-      this.#fs.existsSync(ackPath)
-        ? this.#fs
-            .readFileSync(ackPath, 'utf8')
-            .split('\n')
-            .filter((l) => l !== '')
-            .map(Number)
-        : [],
+      ackText
+        .slice(0, ackText.lastIndexOf('\n') + 1)
+        .split('\n')
+        .filter((l) => l !== '')
+        .map(Number),
     );
     let lines = 0;
     let firstSeq = Infinity;

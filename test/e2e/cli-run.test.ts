@@ -1,0 +1,80 @@
+// `dtcol run` refusing a bad config before listening, and `dtcol dlq replay` resending dead letters.
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { readDeadLetterFile } from '../../core/helpers/dead-letter.js';
+import { runCli, startCli } from '../support/cli.js';
+import { startHttpSink } from '../support/http-sink.js';
+
+function writeConfig(yaml: string): { dir: string; file: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'dtcol-e2e-'));
+  const file = join(dir, 'pipelines.yaml');
+  writeFileSync(file, yaml);
+  return { dir, file };
+}
+
+describe('dtcol run', () => {
+  it('exits 1 on a config error, printing it, before anything listens', async () => {
+    // A port we know is free: if dtcol listened on it before validating, connecting would succeed.
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise((r) => probe.close(r));
+    const { file } = writeConfig(`
+receivers:
+  darktrace-syslog: { endpoint: "127.0.0.1:${port}" }
+exporters:
+  stdout: { format: yaml }
+service:
+  pipelines:
+    logs: { receivers: [darktrace-syslog], exporters: [stdout] }
+`);
+    const { code, stderr, stdout } = await runCli(['run', '-c', file]);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toContain(`${file}:5:21: stdout format: must be one of "ndjson", "pretty"`);
+    expect(stderr).not.toContain('listening');
+  });
+});
+
+describe('dtcol dlq replay', () => {
+  it('resends an exporter’s dead letters once the destination accepts them, and clears the file', async () => {
+    let accept = false;
+    const sink = await startHttpSink({ status: () => (accept ? 200 : 400) });
+    onTestFinished(() => sink.close());
+    const { dir, file } = writeConfig(`
+receivers:
+  generator: { interval: 0s, batch_size: 5, count: 5 }
+exporters:
+  http: { endpoint: "${sink.url}", content: record }
+service:
+  data_dir: ./state
+  pipelines:
+    logs: { receivers: [generator], exporters: [http] }
+`);
+    const dlq = join(dir, 'state/dead-letter/http.ndjson');
+    const cli = startCli(['run', '-c', file]);
+    onTestFinished(() => {
+      cli.child.kill('SIGKILL');
+    });
+    await vi.waitFor(() => expect(readDeadLetterFile(dlq).entries).toHaveLength(5), { timeout: 20_000 });
+    expect(readDeadLetterFile(dlq).entries[0]).toMatchObject({ component: 'http', status: 400, attempts: 1 });
+    cli.child.kill('SIGTERM');
+    await cli.exited;
+
+    accept = true;
+    const replay = await runCli(['dlq', 'replay', '-c', file, '--exporter', 'http']);
+    expect(replay.stdout).toContain('Replayed 5 records through "http": 5 sent, 0 failed again.');
+    expect(replay.code).toBe(0);
+    expect(sink.docs).toHaveLength(5);
+    expect(
+      (sink.docs as { attributes: Record<string, number> }[])
+        .map((d) => d.attributes['generator.seq'])
+        .sort(),
+    ).toEqual([0, 1, 2, 3, 4]);
+    expect(existsSync(dlq)).toBe(false);
+    expect(readdirSync(join(dir, 'state/dead-letter'))).toEqual([]);
+  });
+});
