@@ -34,16 +34,50 @@ export interface ExportQueue {
   close(): void;
 }
 
+/** An in-memory FIFO of queue items with O(1) amortised take (the array is compacted now and then). */
+class ItemFifo {
+  #items: QueueItem[] = [];
+  #head = 0;
+
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+
+  push(item: QueueItem): void {
+    this.#items.push(item);
+  }
+
+  peek(max: number): QueueItem[] {
+    return this.#items.slice(this.#head, this.#head + max);
+  }
+
+  take(count: number): QueueItem[] {
+    const out = this.#items.slice(this.#head, this.#head + count);
+    this.#head += out.length;
+    if (this.#head > 4096 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return out;
+  }
+
+  clear(): QueueItem[] {
+    const rest = this.#items.slice(this.#head);
+    this.#items = [];
+    this.#head = 0;
+    return rest;
+  }
+}
+
 /** In-memory queue. Lost on a crash; the exporter dead-letters what it cannot send by shutdown. */
 export class MemoryQueue implements ExportQueue {
   readonly persistent = false;
-  #items: QueueItem[] = [];
-  #head = 0;
+  readonly #items = new ItemFifo();
   #inFlight = 0;
   #seq = 0;
 
   get pending(): number {
-    return this.#items.length - this.#head;
+    return this.#items.length;
   }
 
   get size(): number {
@@ -55,18 +89,12 @@ export class MemoryQueue implements ExportQueue {
   }
 
   peek(max: number): readonly QueueItem[] {
-    return this.#items.slice(this.#head, this.#head + max);
+    return this.#items.peek(max);
   }
 
   take(count: number): QueueItem[] {
-    const out = this.#items.slice(this.#head, this.#head + count);
-    this.#head += out.length;
+    const out = this.#items.take(count);
     this.#inFlight += out.length;
-    // Compact now and then so the array does not grow without bound.
-    if (this.#head > 4096 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
-    }
     return out;
   }
 
@@ -76,15 +104,11 @@ export class MemoryQueue implements ExportQueue {
 
   /** Everything not yet acknowledged is lost with a memory queue; the helper takes it out at shutdown. */
   drainAll(): LogRecord[] {
-    const rest = this.#items.slice(this.#head).map((i) => i.record);
-    this.#items = [];
-    this.#head = 0;
-    return rest;
+    return this.#items.clear().map((i) => i.record);
   }
 
   close(): void {
-    this.#items = [];
-    this.#head = 0;
+    this.#items.clear();
   }
 }
 
@@ -205,8 +229,7 @@ export class SegmentQueue implements ExportQueue {
   readonly #segmentRecords: number;
   /** Segments in order: their number, line count and what is acknowledged. */
   readonly #segments: Segment[] = [];
-  #pending: QueueItem[] = [];
-  #pendingHead = 0;
+  readonly #pending = new ItemFifo();
   #count = 0;
   #inFlight = 0;
   #seq = 0;
@@ -294,22 +317,17 @@ export class SegmentQueue implements ExportQueue {
     this.#fs.writeSync(fd, text);
     if (this.#fsync) this.#fs.fsyncSync(fd);
     seg.lines += records.length;
-    this.#pending.push(...items);
+    for (const item of items) this.#pending.push(item);
     this.#count += records.length;
   }
 
   peek(max: number): readonly QueueItem[] {
-    return this.#pending.slice(this.#pendingHead, this.#pendingHead + max);
+    return this.#pending.peek(max);
   }
 
   take(count: number): QueueItem[] {
-    const out = this.#pending.slice(this.#pendingHead, this.#pendingHead + count);
-    this.#pendingHead += out.length;
+    const out = this.#pending.take(count);
     this.#inFlight += out.length;
-    if (this.#pendingHead > 4096 && this.#pendingHead * 2 > this.#pending.length) {
-      this.#pending = this.#pending.slice(this.#pendingHead);
-      this.#pendingHead = 0;
-    }
     return out;
   }
 

@@ -1,19 +1,11 @@
 // `dtcol run` refusing a bad config before listening, and `dtcol dlq replay` resending dead letters.
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { readDeadLetterFile } from '../../core/helpers/dead-letter.js';
-import { runCli, startCli } from '../support/cli.js';
+import { runCli, startCli, writeConfig } from '../support/cli.js';
 import { startHttpSink } from '../support/http-sink.js';
-
-function writeConfig(yaml: string): { dir: string; file: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'dtcol-e2e-'));
-  const file = join(dir, 'pipelines.yaml');
-  writeFileSync(file, yaml);
-  return { dir, file };
-}
 
 describe('dtcol run', () => {
   it('exits 1 on a config error, printing it, before anything listens', async () => {

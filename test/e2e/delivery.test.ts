@@ -1,39 +1,10 @@
 // End-to-end delivery guarantees of the real CLI: crash safety, exporter isolation, draining on SIGTERM.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { readDeadLetterFile } from '../../core/helpers/dead-letter.js';
-import { metricValue, startCli, type RunningCli } from '../support/cli.js';
+import { metricValue, metricsUrl, runManaged as run, writeConfig } from '../support/cli.js';
 import { startHttpSink } from '../support/http-sink.js';
-
-function writeConfig(yaml: string): { dir: string; file: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'dtcol-e2e-'));
-  const file = join(dir, 'pipelines.yaml');
-  writeFileSync(file, yaml);
-  return { dir, file };
-}
-
-function run(file: string): RunningCli {
-  const cli = startCli(['run', '-c', file]);
-  onTestFinished(() => {
-    if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL');
-  });
-  return cli;
-}
-
-async function metricsUrl(cli: RunningCli): Promise<string> {
-  let url = '';
-  await vi.waitFor(
-    () => {
-      const line = cli.logs().find((l) => typeof l['url'] === 'string');
-      if (line === undefined) throw new Error(`no metrics url yet; stderr: ${cli.stderr()}`);
-      url = line['url'] as string;
-    },
-    { timeout: 20_000, interval: 50 },
-  );
-  return url;
-}
 
 async function counter(url: string, id: string, outcome: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { dedupeKey } from '../../receivers/darktrace-rest/window.js';
-import { runCli, startCli, type RunningCli } from '../support/cli.js';
+import { metricsUrl, runCli, startCli, type RunningCli } from '../support/cli.js';
 import {
   fakeUuid,
   makeIncidentEvent,
@@ -76,19 +76,6 @@ function run(e: Env): RunningCli {
     if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL');
   });
   return cli;
-}
-
-async function metricsUrl(cli: RunningCli): Promise<string> {
-  let url = '';
-  await vi.waitFor(
-    () => {
-      const line = cli.logs().find((l) => typeof l['url'] === 'string');
-      if (line === undefined) throw new Error(`no metrics url yet; stderr: ${cli.stderr()}`);
-      url = line['url'] as string;
-    },
-    { timeout: 20_000, interval: 50 },
-  );
-  return url;
 }
 
 /** Dedupe keys of what the sink received (the http exporter sends record bodies: the alerts). */

@@ -1,6 +1,9 @@
 // Run the real dtcol CLI as a child process (Node 24 + tsx), collecting its output.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { onTestFinished, vi } from 'vitest';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -60,4 +63,35 @@ export function metricValue(text: string, name: string, labels: Record<string, s
     sum += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return sum;
+}
+
+/** Start `dtcol run -c file`, killed (SIGKILL) when the test finishes if still running. */
+export function runManaged(file: string, env: NodeJS.ProcessEnv = {}): RunningCli {
+  const cli = startCli(['run', '-c', file], env);
+  onTestFinished(() => {
+    if (cli.child.exitCode === null && cli.child.signalCode === null) cli.child.kill('SIGKILL');
+  });
+  return cli;
+}
+
+/** The /metrics base URL a running CLI logged (needs `service.telemetry.metrics.address`). */
+export async function metricsUrl(cli: RunningCli): Promise<string> {
+  let url = '';
+  await vi.waitFor(
+    () => {
+      const line = cli.logs().find((l) => typeof l['url'] === 'string');
+      if (line === undefined) throw new Error(`no metrics url yet; stderr: ${cli.stderr()}`);
+      url = line['url'] as string;
+    },
+    { timeout: 20_000, interval: 50 },
+  );
+  return url;
+}
+
+/** A pipelines.yaml with `yaml` in a fresh temp directory. */
+export function writeConfig(yaml: string): { dir: string; file: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'dtcol-e2e-'));
+  const file = join(dir, 'pipelines.yaml');
+  writeFileSync(file, yaml);
+  return { dir, file };
 }
