@@ -7,6 +7,17 @@ import { createRecord } from '../records.js';
 import { DeadLetterFile, defaultDeadLetterPath } from './dead-letter.js';
 import { LogOnce } from './log-once.js';
 
+const refusalLogs = new WeakMap<Settings, LogOnce>();
+/** One LogOnce per component, so a refusal is logged once per cause, not per batch. */
+function refusals(settings: Settings): LogOnce {
+  let log = refusalLogs.get(settings);
+  if (log === undefined) {
+    log = new LogOnce(settings.logger);
+    refusalLogs.set(settings, log);
+  }
+  return log;
+}
+
 /** Outcome of {@link deliverDownstream}. */
 export type DeliveryOutcome = 'accepted' | 'refused' | 'aborted';
 
@@ -33,9 +44,11 @@ export async function deliverDownstream(
       }
       if (!(err instanceof RetryableError)) {
         settings.telemetry.refused(batch.length);
-        settings.logger.warn(
-          { err: errorMessage(err), records: batch.length },
-          `Receiver "${settings.id.id}" had ${batch.length} records refused downstream: ${errorMessage(err)}.`,
+        refusals(settings).log(
+          'warn',
+          `refused:${errorMessage(err)}`,
+          batch.length,
+          (c) => `Receiver "${settings.id.id}" had ${c} records refused downstream: ${errorMessage(err)}.`,
         );
         return 'refused';
       }

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { request } from 'undici';
 import type { Settings } from '../../core/component.js';
@@ -8,7 +9,12 @@ import { toStoredRecord } from '../../core/records.js';
 import type { HttpExporterConfig } from './config.js';
 
 export function createHttpExporter(settings: Settings, config: HttpExporterConfig): QueuedExporter {
-  const agent = createHttpAgent(config.tls, { connections: config.sending_queue.num_consumers });
+  // TLS file paths are relative to the config file, like every other path in pipelines.yaml.
+  const tls = {
+    ...config.tls,
+    ...(config.tls.ca_file !== undefined && { ca_file: resolve(settings.configDir, config.tls.ca_file) }),
+  };
+  const agent = createHttpAgent(tls, { connections: config.sending_queue.num_consumers });
   if (config.tls.insecure_skip_verify) {
     settings.logger.warn(
       `Exporter "${settings.id.id}" does NOT verify the TLS certificate of ${new URL(config.endpoint).host}.`,
