@@ -67,6 +67,78 @@ export class DeadLetterFile {
   }
 }
 
+/**
+ * Asynchronous, group-committed appends for the exporters' hot paths: concurrent appends are written together
+ * with one write and one fsync on the thread pool, so a dead-lettering exporter never blocks the event loop
+ * (and with it the other exporters). Each promise resolves only once its lines are on disk.
+ */
+export class DeadLetterWriter {
+  readonly #file: DeadLetterFile;
+  readonly #component: string;
+  #pending: { text: string; resolve: () => void; reject: (err: Error) => void }[] = [];
+  #flushing: Promise<void> | undefined;
+
+  constructor(file: DeadLetterFile, component: string) {
+    this.#file = file;
+    this.#component = component;
+  }
+
+  get path(): string {
+    return this.#file.path;
+  }
+
+  append(
+    records: readonly LogRecord[],
+    reason: string,
+    details: { status?: number; attempts?: number } = {},
+  ): Promise<void> {
+    if (records.length === 0) return Promise.resolve();
+    const time = new Date().toISOString();
+    let text = '';
+    for (const record of records) {
+      const entry: DeadLetterEntry = {
+        time,
+        component: this.#component,
+        reason,
+        ...(details.status !== undefined && { status: details.status }),
+        attempts: details.attempts ?? 0,
+        record: toStoredRecord(record),
+      };
+      text += `${JSON.stringify(entry)}\n`;
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.#pending.push({ text, resolve, reject });
+      this.#flushing ??= this.#flush();
+    });
+  }
+
+  /** Resolves when everything appended so far is on disk (or failed). */
+  async idle(): Promise<void> {
+    while (this.#flushing !== undefined) await this.#flushing;
+  }
+
+  async #flush(): Promise<void> {
+    const { mkdir, open } = await import('node:fs/promises');
+    while (this.#pending.length > 0) {
+      const batch = this.#pending.splice(0);
+      try {
+        await mkdir(dirname(this.#file.path), { recursive: true });
+        const handle = await open(this.#file.path, 'a');
+        try {
+          await handle.writeFile(batch.map((b) => b.text).join(''));
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        for (const b of batch) b.resolve();
+      } catch (err) {
+        for (const b of batch) b.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
+    this.#flushing = undefined;
+  }
+}
+
 /** Read a dead-letter file: the records, plus the lines that could not be read (by line number). */
 export function readDeadLetterFile(path: string): {
   entries: DeadLetterEntry[];

@@ -14,7 +14,7 @@ import {
   errorMessage,
 } from '../errors.js';
 import { parseByteSize, parseDuration, byteSizeSchema, durationSchema } from '../units.js';
-import { DeadLetterFile, defaultDeadLetterPath } from './dead-letter.js';
+import { DeadLetterFile, DeadLetterWriter, defaultDeadLetterPath } from './dead-letter.js';
 import { LogOnce } from './log-once.js';
 import { MemoryQueue, SegmentQueue, SqliteQueue, type ExportQueue, type QueueItem } from './queue.js';
 import { isAbsolute, resolve } from 'node:path';
@@ -316,7 +316,7 @@ export class QueuedExporter implements Component, LogsConsumer {
     multiplier: number;
     jitter: number;
   };
-  readonly #deadLetter: DeadLetterFile | undefined;
+  readonly #deadLetter: DeadLetterWriter | undefined;
   readonly #logOnce: LogOnce;
   readonly #wakeDispatcher = new Wakeup();
   readonly #spaceWaiters: { n: number; resolve: () => void; reject: (e: Error) => void }[] = [];
@@ -367,10 +367,13 @@ export class QueuedExporter implements Component, LogsConsumer {
           : new SqliteQueue(storageDir, safeId, { fsync: q.fsync });
     const dl = config.dead_letter;
     this.#deadLetter = dl.enabled
-      ? new DeadLetterFile(
-          dl.path === undefined
-            ? defaultDeadLetterPath(settings.dataDir, settings.id.id)
-            : resolve(settings.configDir, dl.path),
+      ? new DeadLetterWriter(
+          new DeadLetterFile(
+            dl.path === undefined
+              ? defaultDeadLetterPath(settings.dataDir, settings.id.id)
+              : resolve(settings.configDir, dl.path),
+            settings.id.id,
+          ),
           settings.id.id,
         )
       : undefined;
@@ -422,7 +425,7 @@ export class QueuedExporter implements Component, LogsConsumer {
         return;
       }
       if (this.#whenFull === 'dead_letter') {
-        this.#toDeadLetter(batch, 'queue full', 0);
+        await this.#toDeadLetter(batch, 'queue full', 0);
         return;
       }
       await this.#waitForSpace(n, signal);
@@ -546,10 +549,12 @@ export class QueuedExporter implements Component, LogsConsumer {
     const taken = this.#queue.take(count);
     if (tooLarge.length > 0) {
       const big = taken.splice(0, tooLarge.length);
-      this.#deadLetterItems(
-        big,
-        `record larger than the destination limit of ${this.#maxRecordBytes} bytes`,
-        0,
+      this.#track(
+        this.#deadLetterItems(
+          big,
+          `record larger than the destination limit of ${this.#maxRecordBytes} bytes`,
+          0,
+        ),
       );
     }
     return taken;
@@ -581,13 +586,13 @@ export class QueuedExporter implements Component, LogsConsumer {
         if (!(error instanceof DtcolError)) error = classifyError(err);
       }
       if (this.#hardStop.signal.aborted) {
-        this.#abandon(todo, attempts);
+        await this.#abandon(todo, attempts);
         return;
       }
       const status = (error as { status?: number }).status;
       if (error instanceof SplitRequiredError) {
         if (todo.length === 1) {
-          this.#deadLetterItems(
+          await this.#deadLetterItems(
             todo,
             `too large for the destination even alone: ${error.message}`,
             attempts,
@@ -621,12 +626,12 @@ export class QueuedExporter implements Component, LogsConsumer {
         this.#settings.telemetry.sent(ok.length);
         this.#queue.ack(ok);
         if (!error.retryable) {
-          this.#deadLetterItems(bad, `rejected by the destination: ${error.message}`, attempts, status);
+          await this.#deadLetterItems(bad, `rejected by the destination: ${error.message}`, attempts, status);
           return;
         }
         todo = bad;
       } else if (error instanceof PermanentError || !(error instanceof RetryableError)) {
-        this.#deadLetterItems(todo, error.message, attempts, status);
+        await this.#deadLetterItems(todo, error.message, attempts, status);
         return;
       }
       // Retryable (whole batch or the failed part of it).
@@ -635,7 +640,12 @@ export class QueuedExporter implements Component, LogsConsumer {
       const jittered = interval * (1 + this.#retry.jitter * (2 * Math.random() - 1));
       const delay = Math.max(jittered, retryAfter);
       if (!this.#retry.enabled || (this.#retry.maxElapsed > 0 && elapsed + delay > this.#retry.maxElapsed)) {
-        this.#deadLetterItems(todo, `gave up after ${attempts} attempts: ${error.message}`, attempts, status);
+        await this.#deadLetterItems(
+          todo,
+          `gave up after ${attempts} attempts: ${error.message}`,
+          attempts,
+          status,
+        );
         return;
       }
       this.#settings.telemetry.retried();
@@ -647,7 +657,7 @@ export class QueuedExporter implements Component, LogsConsumer {
         (c) => `Exporter "${this.#settings.id.id}" is retrying ${c} records: ${error.message}.`,
       );
       if (!(await sleep(delay, this.#hardStop.signal))) {
-        this.#abandon(todo, attempts);
+        await this.#abandon(todo, attempts);
         return;
       }
       interval = Math.min(interval * this.#retry.multiplier, this.#retry.max);
@@ -655,13 +665,28 @@ export class QueuedExporter implements Component, LogsConsumer {
   }
 
   /** The shutdown deadline passed with these records undelivered. */
-  #abandon(items: QueueItem[], attempts: number): void {
+  async #abandon(items: QueueItem[], attempts: number): Promise<void> {
     if (this.#queue.persistent) return; // still on disk: sent after the next start
-    this.#deadLetterItems(items, 'not delivered before the shutdown deadline', attempts);
+    await this.#deadLetterItems(items, 'not delivered before the shutdown deadline', attempts);
   }
 
-  #deadLetterItems(items: QueueItem[], reason: string, attempts: number, status?: number): void {
-    this.#toDeadLetter(
+  /** Keep a background job in the in-flight set, so shutdown waits for it. */
+  #track(job: Promise<void>): void {
+    const tracked = job.finally(() => {
+      this.#inFlight.delete(tracked);
+      this.#releaseSpace();
+    });
+    this.#inFlight.add(tracked);
+  }
+
+  /** Dead-letter queue items, then acknowledge them (the dead-letter file is their durable home). */
+  async #deadLetterItems(
+    items: QueueItem[],
+    reason: string,
+    attempts: number,
+    status?: number,
+  ): Promise<void> {
+    await this.#toDeadLetter(
       items.map((i) => i.record),
       reason,
       attempts,
@@ -670,7 +695,12 @@ export class QueuedExporter implements Component, LogsConsumer {
     this.#queue.ack(items);
   }
 
-  #toDeadLetter(records: readonly LogRecord[], reason: string, attempts: number, status?: number): void {
+  async #toDeadLetter(
+    records: readonly LogRecord[],
+    reason: string,
+    attempts: number,
+    status?: number,
+  ): Promise<void> {
     const n = records.length;
     const id = this.#settings.id.id;
     if (this.#deadLetter === undefined) {
@@ -684,7 +714,7 @@ export class QueuedExporter implements Component, LogsConsumer {
       return;
     }
     try {
-      this.#deadLetter.write(records, reason, { ...(status !== undefined && { status }), attempts });
+      await this.#deadLetter.append(records, reason, { ...(status !== undefined && { status }), attempts });
       this.#settings.telemetry.failed(n, 'dead_lettered');
       this.#logOnce.log(
         'error',
@@ -728,7 +758,7 @@ export class QueuedExporter implements Component, LogsConsumer {
     this.#wakeDispatcher.notify();
     await Promise.allSettled([...this.#inFlight]);
     if (this.#queue instanceof MemoryQueue && this.#queue.pending > 0) {
-      this.#toDeadLetter(this.#queue.drainAll(), 'not delivered before the shutdown deadline', 0);
+      await this.#toDeadLetter(this.#queue.drainAll(), 'not delivered before the shutdown deadline', 0);
     }
     if (this.#queue.persistent && this.#queue.size > 0) {
       this.#settings.logger.info(
