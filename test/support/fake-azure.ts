@@ -8,9 +8,8 @@
  * Both answer 429/5xx/4xx or hang on cue. The rules are written out here independently of the
  * exporter code, so that a bug there cannot hide behind the same bug here.
  */
-import { execFileSync } from 'node:child_process';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import {
   createServer as createHttpServer,
   type IncomingHttpHeaders,
@@ -20,9 +19,8 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import tls from 'node:tls';
+import { canMakeCertificates, testPki } from './tls.js';
 import { gunzipSync } from 'node:zlib';
 
 /** A canned failure: an HTTP answer, or a request that is never answered. */
@@ -351,7 +349,7 @@ export interface FakeAzure extends FaultControls {
   readonly clientId: string;
   readonly clientSecret: string;
   readonly dcrImmutableId: string;
-  /** PEM of the self-signed certificate (already trusted in this process). */
+  /** PEM of the test CA that signed the server certificate (already trusted in this process). */
   readonly ca: string;
   readonly records: StoredIngestionRecord[];
   /** Ingestion calls only. */
@@ -362,60 +360,28 @@ export interface FakeAzure extends FaultControls {
 }
 
 /** Whether `openssl` is on PATH; MSAL needs an HTTPS authority and Node cannot mint certificates itself. */
-export function canStartFakeAzure(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+export const canStartFakeAzure = canMakeCertificates;
 
-let certificate: { cert: string; key: string } | undefined;
+let trusted = false;
 
-// One self-signed certificate per process, for 127.0.0.1, made with the openssl CLI.
-function loopbackCertificate(): { cert: string; key: string } {
-  if (certificate !== undefined) return certificate;
-  const dir = mkdtempSync(path.join(tmpdir(), 'dtcol-fake-azure-'));
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        path.join(dir, 'key.pem'),
-        '-out',
-        path.join(dir, 'cert.pem'),
-        '-days',
-        '2',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
-    certificate = {
-      cert: readFileSync(path.join(dir, 'cert.pem'), 'utf8'),
-      key: readFileSync(path.join(dir, 'key.pem'), 'utf8'),
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+// The shared test PKI's server certificate for 127.0.0.1, its CA trusted process-wide once.
+function loopbackCertificate(): { cert: string; key: string; ca: string } {
+  const pki = testPki();
+  if (!trusted) {
+    // Process-wide trust, the in-process equivalent of NODE_EXTRA_CA_CERTS (which is read only at start).
+    tls.setDefaultCACertificates([...tls.getCACertificates('default'), pki.ca]);
+    trusted = true;
   }
-  // Process-wide trust, the in-process equivalent of NODE_EXTRA_CA_CERTS (which is read only at start).
-  tls.setDefaultCACertificates([...tls.getCACertificates('default'), certificate.cert]);
-  return certificate;
+  return {
+    cert: readFileSync(pki.serverCertFile, 'utf8'),
+    key: readFileSync(pki.serverKeyFile, 'utf8'),
+    ca: pki.ca,
+  };
 }
 
 /** Starts the fake authority + ingestion endpoint on https://127.0.0.1, port 0. */
 export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<FakeAzure> {
-  const { cert, key } = loopbackCertificate();
+  const { cert, key, ca } = loopbackCertificate();
   const tenantId = options.tenantId ?? randomUUID();
   const clientId = options.clientId ?? randomUUID();
   const clientSecret = options.clientSecret ?? randomBytes(24).toString('base64url');
@@ -642,7 +608,7 @@ export async function startFakeAzure(options: FakeAzureOptions = {}): Promise<Fa
     clientId,
     clientSecret,
     dcrImmutableId,
-    ca: cert,
+    ca,
     records,
     requests,
     tokenRequests,

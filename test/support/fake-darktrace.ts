@@ -1,13 +1,12 @@
-import { execFileSync } from 'node:child_process';
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { canMakeCertificates, testPki } from './tls.js';
 
 /**
  * A fake Threat Visualizer appliance on loopback. It checks every request's `DTAPI-Signature` and
@@ -95,15 +94,8 @@ export interface FakeDarktrace {
   close(): Promise<void>;
 }
 
-/** Whether the `openssl` binary can be run here. */
-export function opensslAvailable(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** Whether the `openssl` binary can be run here (HTTPS needs a certificate made with it). */
+export const opensslAvailable = canMakeCertificates;
 
 function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -365,40 +357,6 @@ function signatureOk(expected: string, given: string | undefined): boolean {
 function firstHeader(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-function makeCertificate(): { key: string; cert: string } {
-  const dir = mkdtempSync(path.join(tmpdir(), 'fake-darktrace-'));
-  try {
-    const key = path.join(dir, 'key.pem');
-    const cert = path.join(dir, 'cert.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-      ],
-      { stdio: 'ignore' },
-    );
-    return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 const LOGIN_PAGE =
@@ -684,9 +642,12 @@ export async function startFakeDarktrace(options: FakeDarktraceOptions = {}): Pr
   let ca: string | undefined;
   let server;
   if (options.tls === true) {
-    const pair = makeCertificate();
-    ca = pair.cert;
-    server = createHttpsServer({ key: pair.key, cert: pair.cert }, handler);
+    const pki = testPki();
+    ca = pki.ca;
+    server = createHttpsServer(
+      { key: readFileSync(pki.serverKeyFile), cert: readFileSync(pki.serverCertFile) },
+      handler,
+    );
   } else {
     server = createHttpServer(handler);
   }

@@ -1,9 +1,7 @@
 // TLS options of the otlp exporter against the fake receiver over HTTPS and gRPC-over-TLS. Certificates
-// are made for the run with the openssl CLI (a throwaway CA, a server certificate for 127.0.0.1 and a
-// client certificate); without openssl the suite is skipped with a message.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// come from the shared test PKI (test/support/tls.ts, made with the openssl CLI); without openssl the suite
+// is skipped with a message.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
@@ -11,17 +9,10 @@ import { testSettings } from '../../../core/testing/index.js';
 import type { OtlpExporterConfig, OtlpProtocol } from '../../../exporters/otlp/config.js';
 import { createOtlpExporter } from '../../../exporters/otlp/exporter.js';
 import { startFakeOtlp, type FakeOtlp, type FakeOtlpOptions } from '../../support/fake-otlp.js';
+import { canMakeCertificates, testPki } from '../../support/tls.js';
 import { breachRecord, otlpConfig } from './fixtures.js';
 
-function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const opensslAvailable = hasOpenssl();
+const opensslAvailable = canMakeCertificates();
 if (!opensslAvailable)
   console.warn('otlp TLS tests skipped: the openssl CLI is not available to make certificates.');
 
@@ -29,49 +20,9 @@ const host = { reportFatalError: () => undefined };
 let dir = '';
 const pem = (name: string): Buffer => readFileSync(join(dir, name));
 
-/** A CA, a server certificate for 127.0.0.1 and a client certificate, all P-256. */
+/** The shared test PKI (test/support/tls.ts): a CA, a server certificate for 127.0.0.1, a client certificate. */
 function makeCertificates(): void {
-  dir = mkdtempSync(join(tmpdir(), 'dtcol-otlp-tls-'));
-  const ssl = (...args: string[]): void => {
-    execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
-  };
-  const key = (name: string): void => {
-    ssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', name);
-  };
-  key('ca.key');
-  ssl('req', '-x509', '-new', '-key', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=dtcol test CA');
-  writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  writeFileSync(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
-  for (const who of ['server', 'client']) {
-    key(`${who}.key`);
-    ssl(
-      'req',
-      '-new',
-      '-key',
-      `${who}.key`,
-      '-out',
-      `${who}.csr`,
-      '-subj',
-      `/CN=${who === 'server' ? '127.0.0.1' : 'dtcol'}`,
-    );
-    ssl(
-      'x509',
-      '-req',
-      '-in',
-      `${who}.csr`,
-      '-CA',
-      'ca.crt',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      `${who}.crt`,
-      '-days',
-      '2',
-      '-extfile',
-      `${who}.ext`,
-    );
-  }
+  dir = testPki().dir;
 }
 
 async function fake(options: Omit<FakeOtlpOptions, 'tls'> & { mutual?: boolean } = {}): Promise<FakeOtlp> {
@@ -79,8 +30,8 @@ async function fake(options: Omit<FakeOtlpOptions, 'tls'> & { mutual?: boolean }
     ...options,
     tls: {
       key: pem('server.key'),
-      cert: pem('server.crt'),
-      ...(options.mutual === true && { clientCa: pem('ca.crt') }),
+      cert: pem('server.pem'),
+      ...(options.mutual === true && { clientCa: pem('ca.pem') }),
     },
   });
   onTestFinished(() => f.close());
@@ -116,7 +67,7 @@ describe.skipIf(!opensslAvailable)('otlp exporter TLS', () => {
     async (protocol) => {
       const f = await fake();
       await run(
-        otlpConfig({ protocol, endpoint: endpointFor(f, protocol), tls: { ca_file: 'ca.crt' }, ...quick }),
+        otlpConfig({ protocol, endpoint: endpointFor(f, protocol), tls: { ca_file: 'ca.pem' }, ...quick }),
       );
       await vi.waitFor(() => expect(f.records()).toHaveLength(1));
     },
@@ -174,7 +125,7 @@ describe.skipIf(!opensslAvailable)('otlp exporter TLS', () => {
         otlpConfig({
           protocol,
           endpoint: endpointFor(f, protocol),
-          tls: { ca_file: join(dir, 'ca.crt'), cert_file: 'client.crt', key_file: 'client.key' },
+          tls: { ca_file: join(dir, 'ca.pem'), cert_file: 'client.pem', key_file: 'client.key' },
           ...quick,
         }),
       );
@@ -185,7 +136,7 @@ describe.skipIf(!opensslAvailable)('otlp exporter TLS', () => {
   it('is refused by a server that demands a client certificate when none is configured', async () => {
     const f = await fake({ mutual: true });
     const settings = testSettings('otlp/tls', 'exporter', { configDir: dir });
-    await run(otlpConfig({ endpoint: f.httpUrl, tls: { ca_file: 'ca.crt' }, ...quick }), settings);
+    await run(otlpConfig({ endpoint: f.httpUrl, tls: { ca_file: 'ca.pem' }, ...quick }), settings);
     await vi.waitFor(async () =>
       expect(await settings.service.registry.metrics()).toMatch(
         /dtcol_exporter_retries_total\{component_id="otlp\/tls"\} [2-9]/,
