@@ -181,6 +181,12 @@ export interface ExporterSpec {
   push(batch: ExportBatch, signal: AbortSignal): Promise<void>;
   /** Encode one record as it will be sent (used for byte limits; handed back in `batch.encoded`). */
   encode?: (record: LogRecord) => string;
+  /**
+   * Rebuild a record from its encoding. Give it (with `encode`) when `push` needs only `batch.encoded`: the memory
+   * queue then keeps each record as its encoding alone, a fraction of the memory and GC work under load. Dead
+   * letters and `batch.records` hold the rebuilt records, so they carry what the destination would have got.
+   */
+  decode?: (encoded: string) => LogRecord;
   /** Map a thrown value that is not a DtcolError (network errors, SDK errors) to one. */
   classify?: (err: unknown) => DtcolError;
   /** Open connections, fetch tokens... (after the queue is ready). */
@@ -361,7 +367,7 @@ export class QueuedExporter implements Component, LogsConsumer {
           : resolve(settings.configDir, q.storage);
     this.#queue =
       storageDir === undefined
-        ? new MemoryQueue()
+        ? new MemoryQueue(spec.encode === undefined ? undefined : spec.decode)
         : q.engine === 'segments'
           ? new SegmentQueue(storageDir, safeId, { fsync: q.fsync })
           : new SqliteQueue(storageDir, safeId, { fsync: q.fsync });
@@ -431,7 +437,9 @@ export class QueuedExporter implements Component, LogsConsumer {
       await this.#waitForSpace(n, signal);
     }
     try {
-      this.#queue.offer(batch);
+      const queue = this.#queue;
+      if (queue instanceof MemoryQueue && queue.compact) queue.offerEncoded(await this.#encodeAll(batch));
+      else queue.offer(batch);
     } catch (err) {
       // A disk error: the records are not durable, so refuse them (the receiver sees a retryable error).
       this.#settings.telemetry.refused(n);
@@ -446,6 +454,37 @@ export class QueuedExporter implements Component, LogsConsumer {
     this.#settings.telemetry.accepted(n);
     if (this.#oldestPendingAt === 0) this.#oldestPendingAt = Date.now();
     this.#wakeDispatcher.notify();
+  }
+
+  /** Encodings for a compact queue; a record that cannot be encoded is dead-lettered, not retried forever. */
+  async #encodeAll(batch: LogBatch): Promise<string[]> {
+    const encode = this.#spec.encode;
+    if (encode === undefined) throw new Error('internal: compact queue without an encoder');
+    const out: string[] = [];
+    let bad: { record: LogRecord; error: unknown }[] | undefined;
+    for (const record of batch) {
+      try {
+        out.push(encode(record));
+      } catch (error) {
+        (bad ??= []).push({ record, error });
+      }
+    }
+    if (bad !== undefined) {
+      await this.#toDeadLetter(
+        bad.map((b) => b.record),
+        `record could not be encoded: ${errorMessage(bad[0]?.error)}`,
+        0,
+      );
+    }
+    return out;
+  }
+
+  /** An item's record (rebuilt from its encoding in a compact queue). */
+  #recordOf(item: QueueItem): LogRecord {
+    if (item.record !== undefined) return item.record;
+    const queue = this.#queue;
+    if (queue instanceof MemoryQueue) return queue.recordOf(item);
+    throw new Error('internal: queue item without a record');
   }
 
   #waitForSpace(n: number, signal: AbortSignal | undefined): Promise<void> {
@@ -530,7 +569,7 @@ export class QueuedExporter implements Component, LogsConsumer {
     const tooLarge: QueueItem[] = [];
     for (const item of candidates) {
       if (item.encoded === undefined) {
-        item.encoded = encode(item.record);
+        item.encoded = encode(this.#recordOf(item));
         item.bytes = Buffer.byteLength(item.encoded);
       }
       const size = item.bytes ?? 0;
@@ -567,13 +606,23 @@ export class QueuedExporter implements Component, LogsConsumer {
     let todo = items;
     for (;;) {
       attempts++;
-      const records = todo.map((i) => i.record);
       const encoded = this.#spec.encode === undefined ? undefined : todo.map((i) => i.encoded ?? '');
       const bytes = encoded === undefined ? 0 : todo.reduce((s, i) => s + (i.bytes ?? 0), 0);
       const attemptSignal = AbortSignal.any([AbortSignal.timeout(this.#timeoutMs), this.#hardStop.signal]);
+      const items = todo;
+      let records: readonly LogRecord[] | undefined;
+      const recordOf = (i: QueueItem): LogRecord => this.#recordOf(i);
+      // Built on first use: an exporter that sends `encoded` alone never rebuilds a compact queue's records.
+      const batch: ExportBatch = {
+        get records() {
+          return (records ??= items.map(recordOf));
+        },
+        encoded,
+        bytes,
+      };
       let error: DtcolError;
       try {
-        await raceAbort(this.#spec.push({ records, encoded, bytes }, attemptSignal), attemptSignal);
+        await raceAbort(this.#spec.push(batch, attemptSignal), attemptSignal);
         this.#settings.telemetry.sent(todo.length);
         this.#settings.telemetry.setHealth('ok');
         this.#queue.ack(todo);
@@ -687,7 +736,7 @@ export class QueuedExporter implements Component, LogsConsumer {
     status?: number,
   ): Promise<void> {
     await this.#toDeadLetter(
-      items.map((i) => i.record),
+      items.map((i) => this.#recordOf(i)),
       reason,
       attempts,
       status,

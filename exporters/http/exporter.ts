@@ -2,10 +2,11 @@ import { resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { request } from 'undici';
 import type { Settings } from '../../core/component.js';
+import type { AnyValue } from '@opentelemetry/api';
 import type { LogRecord } from '../../core/consumer.js';
 import { createQueuedExporter, type QueuedExporter } from '../../core/helpers/exporter-helper.js';
 import { classifyHttpStatus, createHttpAgent } from '../../core/helpers/http.js';
-import { toStoredRecord } from '../../core/records.js';
+import { createRecord, fromStoredRecord, toStoredRecord, type StoredRecord } from '../../core/records.js';
 import type { HttpExporterConfig } from './config.js';
 
 export function createHttpExporter(settings: Settings, config: HttpExporterConfig): QueuedExporter {
@@ -23,8 +24,14 @@ export function createHttpExporter(settings: Settings, config: HttpExporterConfi
   const encode = (record: LogRecord): string =>
     JSON.stringify(config.content === 'body' ? record.body : toStoredRecord(record));
   const contentType = config.format === 'ndjson' ? 'application/x-ndjson' : 'application/json';
+  // push sends the encodings alone, so the queue keeps just those; a dead letter rebuilds what was to be sent.
+  const decode = (encoded: string): LogRecord =>
+    config.content === 'body'
+      ? createRecord({ body: JSON.parse(encoded) as AnyValue })
+      : fromStoredRecord(JSON.parse(encoded) as StoredRecord);
   return createQueuedExporter(settings, config, {
     encode,
+    decode,
     limits: { maxBatchBytes: 4 * 1024 * 1024 },
     async push(batch, signal) {
       const parts = batch.encoded ?? batch.records.map(encode);

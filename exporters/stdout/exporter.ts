@@ -1,8 +1,9 @@
 // Data goes to stdout only through this exporter (logs go to stderr), so `dtcol run | jq` works.
 import type { Settings } from '../../core/component.js';
+import type { AnyValue } from '@opentelemetry/api';
 import type { LogRecord } from '../../core/consumer.js';
 import { createQueuedExporter, type QueuedExporter } from '../../core/helpers/exporter-helper.js';
-import { toStoredRecord } from '../../core/records.js';
+import { createRecord, fromStoredRecord, toStoredRecord, type StoredRecord } from '../../core/records.js';
 import type { StdoutConfig } from './config.js';
 
 export function createStdoutExporter(
@@ -13,8 +14,14 @@ export function createStdoutExporter(
   const indent = config.format === 'pretty' ? 2 : undefined;
   const encode = (record: LogRecord): string =>
     JSON.stringify(config.content === 'body' ? record.body : toStoredRecord(record), null, indent);
+  // push sends the encodings alone, so the queue keeps just those; a dead letter rebuilds what was to be sent.
+  const decode = (encoded: string): LogRecord =>
+    config.content === 'body'
+      ? createRecord({ body: JSON.parse(encoded) as AnyValue })
+      : fromStoredRecord(JSON.parse(encoded) as StoredRecord);
   return createQueuedExporter(settings, config, {
     encode,
+    decode,
     async push(batch) {
       const text = `${(batch.encoded ?? batch.records.map(encode)).join('\n')}\n`;
       if (!out.write(text)) {

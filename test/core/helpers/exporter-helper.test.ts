@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import type { AnyValue } from '@opentelemetry/api';
 import type { LogRecord } from '../../../core/consumer.js';
+import { createRecord } from '../../../core/records.js';
 import {
   PartialSuccessError,
   PermanentError,
@@ -74,6 +76,68 @@ describe('exporter helper', () => {
     expect(batches.map((b) => b.records.length)).toEqual([2, 2, 1]);
     expect(batches[0]?.bytes).toBe(200);
     expect(batches[0]?.encoded?.[1]).toBe(`${'x'.repeat(95)}00001`);
+  });
+
+  describe('compact memory queue (spec gives encode and decode)', () => {
+    // The encoding keeps the body only, as the http exporter's `content: body` does.
+    const codec = {
+      encode: (r: LogRecord): string => {
+        if (seqOf(r) === 3) throw new Error('cannot encode seq 3');
+        return JSON.stringify(r.body);
+      },
+      decode: (e: string): LogRecord => createRecord({ body: JSON.parse(e) as AnyValue }),
+    };
+
+    it('keeps records as their encodings: push gets them, and records are rebuilt only when asked for', async () => {
+      const { batches, spec } = recorder();
+      let decoded = 0;
+      const decode = (e: string): LogRecord => (decoded++, codec.decode(e));
+      const { exporter } = setup(
+        { ...spec, encode: (r) => JSON.stringify(r.body), decode },
+        { batch: { max_records: 3 }, sending_queue: { num_consumers: 1 } },
+      );
+      await exporter.start(host, AbortSignal.timeout(1000));
+      await exporter.consume(generateLogs(5));
+      await vi.waitFor(() => expect(batches.flatMap((b) => b.encoded ?? []).length).toBe(5));
+      expect(decoded).toBe(0);
+      expect(
+        batches.flatMap((b) => b.encoded ?? []).map((e) => (JSON.parse(e) as { seq: number }).seq),
+      ).toEqual([0, 1, 2, 3, 4]);
+      expect(batches[0]?.bytes).toBe(batches[0]?.encoded?.reduce((n, e) => n + Buffer.byteLength(e), 0));
+      expect(batches[1]?.records.map(seqOf)).toEqual([3, 4]);
+      expect(decoded).toBe(2);
+    });
+
+    it('dead-letters a record that cannot be encoded and delivers the rest', async () => {
+      const { batches, spec } = recorder();
+      const { exporter, settings } = setup({ ...spec, ...codec }, { sending_queue: { num_consumers: 1 } });
+      await exporter.start(host, AbortSignal.timeout(1000));
+      await exporter.consume(generateLogs(6));
+      await vi.waitFor(() => expect(batches.flatMap((b) => b.encoded ?? []).length).toBe(5));
+      const { entries } = readDeadLetterFile(exporter.deadLetterPath ?? '');
+      expect(entries.map((e) => (e.record.body as { seq: number }).seq)).toEqual([3]);
+      expect(entries[0]?.reason).toBe('record could not be encoded: cannot encode seq 3');
+      expect(await settings.service.recordCount('http/test', 'failed')).toBe(1);
+    });
+
+    it('dead letters hold the rebuilt records, with the body that was to be sent', async () => {
+      const { exporter } = setup(
+        {
+          push: () => Promise.reject(new PermanentError('HTTP 400: no', { status: 400 })),
+          encode: (r) => JSON.stringify(r.body),
+          decode: codec.decode,
+        },
+        { sending_queue: { num_consumers: 1 } },
+      );
+      await exporter.start(host, AbortSignal.timeout(1000));
+      await exporter.consume(generateLogs(4));
+      await vi.waitFor(() =>
+        expect(readDeadLetterFile(exporter.deadLetterPath ?? '').entries).toHaveLength(4),
+      );
+      const { records } = readDeadLetterFile(exporter.deadLetterPath ?? '');
+      expect(records.map(seqOf)).toEqual([0, 1, 2, 3]);
+      expect(records[0]?.body).toEqual(generateLogs(1)[0]?.body);
+    });
   });
 
   it('sends a partial batch once flush_timeout passes', async () => {
