@@ -175,10 +175,11 @@ function parseHeader(s: string): { header: SyslogHeader | undefined; end: number
 }
 
 /** RFC 5424 after the version: TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA. */
+const fields5424 = ['timestamp', 'hostname', 'appname', 'procid', 'msgid'] as const;
+
 function parse5424(s: string, start: number, f: HeaderFields): number {
   let pos = start;
-  const fields = ['timestamp', 'hostname', 'appname', 'procid', 'msgid'] as const;
-  for (const name of fields) {
+  for (const name of fields5424) {
     // Stop early if the JSON follows a shortened header; the body rule takes it from there.
     if (pos >= s.length || s.charCodeAt(pos) === OPEN_BRACE) return pos;
     let e = s.indexOf(' ', pos);
