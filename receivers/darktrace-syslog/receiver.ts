@@ -101,8 +101,7 @@ export class AttributeBuilder {
     const last = this.#peer;
     if (
       this.#template === undefined ||
-      last === undefined ||
-      last.address !== peer.address ||
+      last?.address !== peer.address ||
       last.port !== peer.port ||
       last.transport !== peer.transport ||
       !sameHeaderShape(this.#header, header)
