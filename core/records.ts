@@ -2,8 +2,41 @@
 // and scope objects are shared so the OTLP serializer groups a batch into one ResourceLogs/ScopeLogs.
 import type { AnyValue, Attributes, HrTime } from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api';
-import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import type { RawResourceAttribute, Resource } from '@opentelemetry/resources';
 import type { LogRecord } from './consumer.js';
+
+/**
+ * A resource with plain attributes, as `resourceFromAttributes` builds it (sdk-logs and the OTLP transformer read
+ * `attributes` and `schemaUrl`). Not imported from @opentelemetry/resources: its entry point also loads the
+ * host and process detectors and the whole semantic-conventions table, memory `dtcol run` would keep for nothing.
+ */
+class PlainResource implements Resource {
+  readonly asyncAttributesPending = false;
+  readonly attributes: Attributes;
+  declare readonly schemaUrl?: string;
+
+  constructor(attributes: Attributes, schemaUrl?: string) {
+    this.attributes = attributes;
+    if (schemaUrl !== undefined) this.schemaUrl = schemaUrl;
+  }
+
+  waitForAsyncAttributes(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  getRawAttributes(): RawResourceAttribute[] {
+    return Object.entries(this.attributes);
+  }
+
+  /** As the SDK's: `other`'s attributes win; a schema URL is kept when only one side has one, or both agree. */
+  merge(other: Resource | null): Resource {
+    if (other === null) return this;
+    const mine = this.schemaUrl ?? '';
+    const theirs = other.schemaUrl ?? '';
+    const schemaUrl = mine === '' ? theirs : theirs === '' || theirs === mine ? mine : '';
+    return new PlainResource({ ...this.attributes, ...other.attributes }, schemaUrl || undefined);
+  }
+}
 
 /** The instrumentation scope every dtcol record carries. */
 export const defaultScope: LogRecord['instrumentationScope'] = Object.freeze({ name: 'darktrace-collector' });
@@ -18,7 +51,7 @@ export function sharedResource(attributes: Readonly<Record<string, string | numb
     // Attribute values can come from the network (a syslog hostname): bound the cache. Losing an entry only
     // costs identity sharing (one more ResourceLogs group in an OTLP request), never correctness.
     if (resourceCache.size >= 1024) resourceCache.clear();
-    resource = resourceFromAttributes({ ...attributes });
+    resource = new PlainResource({ ...attributes });
     resourceCache.set(key, resource);
   }
   return resource;

@@ -25,7 +25,8 @@ export function createAjv(): Ajv {
 }
 
 let shared: Ajv | undefined;
-const compiled = new WeakMap<object, ValidateFunction>();
+// Keyed by schema object; the factories' schemas live as long as the process, so entries go only with release.
+let compiled = new WeakMap<object, ValidateFunction>();
 
 /** Compile (once per schema object) with the shared instance. Throws when the schema itself is invalid. */
 export function compileSchema(schema: object): ValidateFunction {
@@ -36,4 +37,14 @@ export function compileSchema(schema: object): ValidateFunction {
     compiled.set(schema, fn);
   }
   return fn;
+}
+
+/**
+ * Forget the shared instance and every validator compiled so far (the next `compileSchema` starts afresh).
+ * `dtcol run` calls it once the config is valid: ajv keeps each compiled schema's generated code, source and
+ * schema environment, which a running service never needs again.
+ */
+export function releaseCompiledSchemas(): void {
+  shared = undefined;
+  compiled = new WeakMap();
 }

@@ -6,7 +6,7 @@ import type { ComponentId, ComponentKind } from '../component.js';
 import { componentKinds, parseComponentId } from '../component.js';
 import { errorMessage, PluginLoadError, type ConfigIssue } from '../errors.js';
 import type { Factory, JsonSchema } from '../factory.js';
-import { loadPlugin, type LoadedPlugin } from '../plugins/load.js';
+import type { LoadedPlugin } from '../plugins/load.js';
 import type { Registry } from '../registry.js';
 import { parseDuration } from '../units.js';
 import { compileSchema } from './ajv.js';
@@ -379,7 +379,10 @@ export async function validateConfigText(
 
   // Plugins, so their types are known before components are checked.
   const plugins: LoadedPlugin[] = [];
-  if (options.loadPlugins !== false && Array.isArray(doc.plugins)) {
+  if (options.loadPlugins !== false && Array.isArray(doc.plugins) && doc.plugins.length > 0) {
+    // Imported only for a file that lists plugins: its resolver and semver would otherwise stay in memory for
+    // the life of `dtcol run` for nothing.
+    const { loadPlugin } = await import('../plugins/load.js');
     for (const [i, specifier] of doc.plugins.entries()) {
       if (typeof specifier !== 'string') continue;
       try {

@@ -12,14 +12,15 @@ import {
   type Classification,
   type HttpOutcome,
 } from '../sentinel-logs-ingestion/classify.js';
+import { dataCollectorRetirementDate } from './config.js';
 import { defaultMaxBodyBytes } from './encode.js';
 import { validateLogType, validateTimeGeneratedField } from './log-type.js';
 import { bodyByteLength, decodeSharedKey, signDataCollectorRequest, toRfc1123 } from './sign.js';
 
 export type { Classification, HttpOutcome } from '../sentinel-logs-ingestion/classify.js';
 
-/** Microsoft's cut-off: "will no longer be functional as of 9/14/2026" (sentinel.md §0, §1.7). */
-export const dataCollectorRetirementDate = new Date('2026-09-14T00:00:00Z');
+// Defined with the config (whose schema text quotes it), which must not import this module and undici.
+export { dataCollectorRetirementDate } from './config.js';
 
 /** The only API version. */
 export const dataCollectorApiVersion = '2016-04-01';

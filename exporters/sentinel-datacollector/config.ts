@@ -3,7 +3,6 @@ import {
   exporterHelperSchemaProperties,
   type ExporterHelperConfig,
 } from '../../core/helpers/exporter-helper.js';
-import { dataCollectorRetirementDate } from './classify.js';
 import { defaultMaxBodyBytes } from './encode.js';
 import { validateLogType, validateTimeGeneratedField } from './log-type.js';
 import { decodeSharedKey } from './sign.js';
@@ -19,6 +18,9 @@ export interface SentinelDataCollectorConfig extends ExporterHelperConfig {
   oversize_fields: 'truncate' | 'dead_letter';
   retired_api_handling: 'permanent' | 'retry';
 }
+
+/** Microsoft's cut-off: "will no longer be functional as of 9/14/2026" (sentinel.md §0, §1.7). */
+export const dataCollectorRetirementDate = new Date('2026-09-14T00:00:00Z');
 
 /** The table the legacy Darktrace solution reads: `darktrace_model_alerts_CL` (sentinel.md §3). */
 export const defaultLogType = 'darktrace_model_alerts';

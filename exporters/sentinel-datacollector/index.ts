@@ -4,7 +4,7 @@ import {
   validateSentinelDataCollectorConfig,
   type SentinelDataCollectorConfig,
 } from './config.js';
-import { createSentinelDataCollectorExporter } from './exporter.js';
+import { LazyConsumer } from '../../core/helpers/lazy.js';
 
 /** `sentinel-datacollector`: record bodies to a Log Analytics table through the (retired) HTTP Data Collector API. */
 export const sentinelDataCollectorExporterFactory = defineExporter<SentinelDataCollectorConfig>({
@@ -20,5 +20,9 @@ export const sentinelDataCollectorExporterFactory = defineExporter<SentinelDataC
     endpoint: 'http://127.0.0.1:8081',
   } as SentinelDataCollectorConfig,
   validate: (config) => validateSentinelDataCollectorConfig(config),
-  create: (settings, config) => createSentinelDataCollectorExporter(settings, config),
+  // Loaded on start (undici), so services that do not use this exporter never load it.
+  create: (settings, config) =>
+    new LazyConsumer(async () =>
+      (await import('./exporter.js')).createSentinelDataCollectorExporter(settings, config),
+    ),
 });

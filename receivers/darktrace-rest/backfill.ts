@@ -236,10 +236,3 @@ export async function runBackfill(options: BackfillOptions): Promise<number> {
     clearInterval(keepAlive);
   }
 }
-
-/** The command-line options `dtcol backfill` adds to the CLI's parser. */
-export const backfillOptions = {
-  receiver: { type: 'string' },
-  from: { type: 'string' },
-  to: { type: 'string' },
-} as const;

@@ -12,18 +12,6 @@ import { defaultEndpoint, splitEndpoint } from './config.js';
 import { formatSyslogLine, type SyslogLineFormat } from './format.js';
 import { loadSampleAlerts } from './samples/index.js';
 
-/** `parseArgs` option definitions for `dtcol send` (merged into the CLI's own). */
-export const sendOptions = {
-  endpoint: { type: 'string' },
-  protocol: { type: 'string' },
-  format: { type: 'string' },
-  count: { type: 'string' },
-  rate: { type: 'string' },
-  file: { type: 'string' },
-  hostname: { type: 'string' },
-  insecure: { type: 'boolean' },
-} as const;
-
 /** Raw option values as `parseArgs` returns them. */
 export interface SendArgs {
   endpoint?: string | undefined;
