@@ -1,7 +1,10 @@
 // dtcol's command line. The only module that reads argv, handles signals and calls process.exit.
+// `send` and `backfill` import their code when they run: a module, once loaded, stays in memory for the
+// life of `dtcol run`, and theirs bring sockets, TLS, undici and the REST client.
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { builtinRegistry } from './builtins.js';
+import { releaseCompiledSchemas } from './config/ajv.js';
 import { formatIssues, summarise } from './config/format.js';
 import { configKeys, validateConfigFile, type ServiceConfig } from './config/validate.js';
 import { editorSchema } from './config/editor-schema.js';
@@ -11,8 +14,8 @@ import { readDeadLetterFile } from './helpers/dead-letter.js';
 import { QueuedExporter } from './helpers/exporter-helper.js';
 import { LazyConsumer } from './helpers/lazy.js';
 import { createLogger } from './log.js';
-import { backfillOptions, runBackfill } from '../receivers/darktrace-rest/backfill.js';
-import { runSend, sendOptions } from '../receivers/darktrace-syslog/send.js';
+import { backfillOptions } from '../receivers/darktrace-rest/backfill-options.js';
+import { sendOptions } from '../receivers/darktrace-syslog/send-options.js';
 
 const usage = `Usage: dtcol <command> [options]
 
@@ -101,6 +104,8 @@ async function cmdComponents(file: string | undefined, json: boolean): Promise<n
 async function cmdRun(file: string, logLevel: string | undefined): Promise<number> {
   const config = await loadValid(file);
   if (config === undefined) return 1;
+  // Validation is over for the life of the process: let the compiled validators be collected.
+  releaseCompiledSchemas();
   const logger = createLogger(logLevel ?? config.logLevel, config.secrets);
   let service: Service;
   const stopped = Promise.withResolvers<number>();
@@ -117,7 +122,17 @@ async function cmdRun(file: string, logLevel: string | undefined): Promise<numbe
     return 1;
   }
   logger.info(
-    { pipelines: config.pipelines.map((p) => p.id) },
+    {
+      pipelines: config.pipelines.map((p) => p.id),
+      // Which Node and which V8 memory flags (see core/bin/dtcol.js): what a memory question starts from.
+      runtime: [
+        `node ${process.version}`,
+        ...process.execArgv.filter((a) => /^--(max|heap)-/.test(a)),
+        ...(process.env['MALLOC_ARENA_MAX'] === undefined
+          ? []
+          : [`MALLOC_ARENA_MAX=${process.env['MALLOC_ARENA_MAX']}`]),
+      ].join(' '),
+    },
     `dtcol is running ${config.pipelines.length} pipeline(s) from ${file}.`,
   );
   // Receivers may go quiet (a finished generator, an idle poller between polls with unref'd timers): keep
@@ -234,12 +249,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     case 'schema':
       out(JSON.stringify(editorSchema(builtinRegistry()), null, 2));
       return 0;
-    case 'send':
+    case 'send': {
+      const { runSend } = await import('../receivers/darktrace-syslog/send.js');
       return runSend(values);
+    }
     case 'backfill': {
       const interrupt = new AbortController();
       for (const s of ['SIGINT', 'SIGTERM'] as const) process.once(s, () => interrupt.abort());
       const { receiver, from, to, 'log-level': logLevel } = values;
+      const { runBackfill } = await import('../receivers/darktrace-rest/backfill.js');
       return runBackfill({ file, receiver, from, to, logLevel, signal: interrupt.signal });
     }
     case 'dlq':

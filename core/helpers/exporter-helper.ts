@@ -16,7 +16,15 @@ import {
 import { parseByteSize, parseDuration, byteSizeSchema, durationSchema } from '../units.js';
 import { DeadLetterFile, DeadLetterWriter, defaultDeadLetterPath } from './dead-letter.js';
 import { LogOnce } from './log-once.js';
-import { MemoryQueue, SegmentQueue, SqliteQueue, type ExportQueue, type QueueItem } from './queue.js';
+import {
+  encodingOf,
+  joinItems,
+  MemoryQueue,
+  SegmentQueue,
+  SqliteQueue,
+  type ExportQueue,
+  type QueueItem,
+} from './queue.js';
 import { isAbsolute, resolve } from 'node:path';
 
 /** The YAML shape shared by every exporter (snake_case, as in the OTel Collector). */
@@ -171,6 +179,12 @@ export interface ExportBatch {
   readonly records: readonly LogRecord[];
   /** `encode(record)` for each record when the exporter gave an encoder. */
   readonly encoded: readonly string[] | undefined;
+  /**
+   * The encodings joined into one UTF-8 request body: `open` e1 `separator` e2 … `close` (for a JSON array:
+   * `join('[', ',', ']')`). The cheapest way to build a body: a compact queue's records are never turned back into
+   * strings.
+   */
+  join(open: string, separator: string, close: string): Buffer;
   /** Sum of the encoded lengths in bytes (0 without an encoder). */
   readonly bytes: number;
 }
@@ -568,7 +582,7 @@ export class QueuedExporter implements Component, LogsConsumer {
     let count = 0;
     const tooLarge: QueueItem[] = [];
     for (const item of candidates) {
-      if (item.encoded === undefined) {
+      if (item.encoded === undefined && item.data === undefined) {
         item.encoded = encode(this.#recordOf(item));
         item.bytes = Buffer.byteLength(item.encoded);
       }
@@ -606,19 +620,24 @@ export class QueuedExporter implements Component, LogsConsumer {
     let todo = items;
     for (;;) {
       attempts++;
-      const encoded = this.#spec.encode === undefined ? undefined : todo.map((i) => i.encoded ?? '');
-      const bytes = encoded === undefined ? 0 : todo.reduce((s, i) => s + (i.bytes ?? 0), 0);
+      const hasEncoder = this.#spec.encode !== undefined;
+      const bytes = hasEncoder ? todo.reduce((s, i) => s + (i.bytes ?? 0), 0) : 0;
       const attemptSignal = AbortSignal.any([AbortSignal.timeout(this.#timeoutMs), this.#hardStop.signal]);
       const items = todo;
       let records: readonly LogRecord[] | undefined;
+      let encoded: readonly string[] | undefined;
       const recordOf = (i: QueueItem): LogRecord => this.#recordOf(i);
-      // Built on first use: an exporter that sends `encoded` alone never rebuilds a compact queue's records.
+      // Built on first use: an exporter that sends the joined body alone never rebuilds a compact queue's
+      // records or strings.
       const batch: ExportBatch = {
         get records() {
           return (records ??= items.map(recordOf));
         },
-        encoded,
+        get encoded() {
+          return hasEncoder ? (encoded ??= items.map(encodingOf)) : undefined;
+        },
         bytes,
+        join: (open, separator, close) => joinItems(items, open, separator, close),
       };
       let error: DtcolError;
       try {

@@ -34,8 +34,7 @@ export function createHttpExporter(settings: Settings, config: HttpExporterConfi
     decode,
     limits: { maxBatchBytes: 4 * 1024 * 1024 },
     async push(batch, signal) {
-      const parts = batch.encoded ?? batch.records.map(encode);
-      const text = config.format === 'ndjson' ? `${parts.join('\n')}\n` : `[${parts.join(',')}]`;
+      const text = config.format === 'ndjson' ? batch.join('', '\n', '\n') : batch.join('[', ',', ']');
       const body = config.compression === 'gzip' ? gzipSync(text) : text;
       const res = await request(config.endpoint, {
         method: 'POST',

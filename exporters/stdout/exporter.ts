@@ -23,7 +23,7 @@ export function createStdoutExporter(
     encode,
     decode,
     async push(batch) {
-      const text = `${(batch.encoded ?? batch.records.map(encode)).join('\n')}\n`;
+      const text = batch.join('', '\n', '\n');
       if (!out.write(text)) {
         await new Promise<void>((resolve, reject) => {
           const cleanup = (): void => {

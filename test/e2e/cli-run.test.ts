@@ -31,6 +31,60 @@ service:
   });
 });
 
+describe('dtcol launcher (npm start, npx dtcol)', () => {
+  const config = (): string =>
+    writeConfig(`
+receivers:
+  darktrace-syslog: { endpoint: "127.0.0.1:0" }
+exporters:
+  stdout: {}
+service:
+  pipelines:
+    logs: { receivers: [darktrace-syslog], exporters: [stdout] }
+`).file;
+
+  async function runtimeOf(
+    env: NodeJS.ProcessEnv,
+    nodeArgs: string[] = [],
+  ): Promise<{ runtime: string; samePid: boolean }> {
+    const cli = startCli(['run', '-c', config()], env, { launcher: true, nodeArgs });
+    onTestFinished(() => {
+      if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
+    });
+    let line: Record<string, unknown> | undefined;
+    await vi.waitFor(
+      () => {
+        line = cli.logs().find((l) => String(l['msg']).startsWith('dtcol is running'));
+        expect(line, cli.stderr()).toBeDefined();
+      },
+      { timeout: 20_000, interval: 50 },
+    );
+    const samePid = line?.['pid'] === cli.child.pid;
+    cli.child.kill('SIGTERM');
+    expect((await cli.exited).code).toBe(0);
+    return { runtime: String(line?.['runtime']), samePid };
+  }
+
+  it('runs `run` with the memory flags, restarted in place (same PID), and logs them', async () => {
+    const { runtime, samePid } = await runtimeOf({});
+    expect(runtime).toMatch(/^node v\d+/);
+    expect(runtime).toContain('--max-semi-space-size=8');
+    expect(runtime).toContain('--heap-growing-percent=50');
+    expect(runtime).toContain('MALLOC_ARENA_MAX=2');
+    expect(samePid).toBe(true);
+  });
+
+  it('leaves a flag the user gave alone, and DTCOL_V8_FLAGS="" keeps V8 defaults', async () => {
+    const own = await runtimeOf({}, ['--max-semi-space-size=32']);
+    expect(own.runtime).toContain('--max-semi-space-size=32');
+    expect(own.runtime).not.toContain('--max-semi-space-size=8');
+    expect(own.runtime).toContain('--heap-growing-percent=50');
+    const none = await runtimeOf({ DTCOL_V8_FLAGS: '', MALLOC_ARENA_MAX: '4' });
+    expect(none.runtime).not.toContain('--');
+    expect(none.runtime).toContain('MALLOC_ARENA_MAX=4');
+  });
+});
+
 describe('dtcol dlq replay', () => {
   it('resends an exporter’s dead letters once the destination accepts them, and clears the file', async () => {
     let accept = false;

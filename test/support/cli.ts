@@ -17,9 +17,20 @@ export interface RunningCli {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Start `dtcol <args>` from the repo root. */
-export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): RunningCli {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(repoRoot, 'core/cli.ts'), ...args], {
+/**
+ * Start `dtcol <args>` from the repo root: the CLI module under tsx, or with `launcher` the way users start it
+ * (`npm start`, `npx dtcol`: core/bin/dtcol.js, which also sets the memory flags for `run`).
+ */
+export function startCli(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  options: { launcher?: boolean; nodeArgs?: readonly string[] } = {},
+): RunningCli {
+  const entry =
+    options.launcher === true
+      ? [resolve(repoRoot, 'core/bin/dtcol.js')]
+      : ['--import', 'tsx', resolve(repoRoot, 'core/cli.ts')];
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...entry, ...args], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -104,6 +104,11 @@ describe('exporter helper', () => {
         batches.flatMap((b) => b.encoded ?? []).map((e) => (JSON.parse(e) as { seq: number }).seq),
       ).toEqual([0, 1, 2, 3, 4]);
       expect(batches[0]?.bytes).toBe(batches[0]?.encoded?.reduce((n, e) => n + Buffer.byteLength(e), 0));
+      // The request body is assembled from the queued bytes; the strings above were rebuilt on demand.
+      expect(JSON.parse(batches[0]?.join('[', ',', ']').toString() ?? '')).toEqual(
+        [0, 1, 2].map((seq) => generateLogs(3)[seq]?.body),
+      );
+      expect(batches[1]?.join('', '\n', '\n').toString()).toBe(`${(batches[1]?.encoded ?? []).join('\n')}\n`);
       expect(batches[1]?.records.map(seqOf)).toEqual([3, 4]);
       expect(decoded).toBe(2);
     });
