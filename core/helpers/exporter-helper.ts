@@ -623,22 +623,7 @@ export class QueuedExporter implements Component, LogsConsumer {
       const hasEncoder = this.#spec.encode !== undefined;
       const bytes = hasEncoder ? todo.reduce((s, i) => s + (i.bytes ?? 0), 0) : 0;
       const attemptSignal = AbortSignal.any([AbortSignal.timeout(this.#timeoutMs), this.#hardStop.signal]);
-      const items = todo;
-      let records: readonly LogRecord[] | undefined;
-      let encoded: readonly string[] | undefined;
-      const recordOf = (i: QueueItem): LogRecord => this.#recordOf(i);
-      // Built on first use: an exporter that sends the joined body alone never rebuilds a compact queue's
-      // records or strings.
-      const batch: ExportBatch = {
-        get records() {
-          return (records ??= items.map(recordOf));
-        },
-        get encoded() {
-          return hasEncoder ? (encoded ??= items.map(encodingOf)) : undefined;
-        },
-        bytes,
-        join: (open, separator, close) => joinItems(items, open, separator, close),
-      };
+      const batch = this.#exportBatch(todo, hasEncoder, bytes);
       let error: DtcolError;
       try {
         await raceAbort(this.#spec.push(batch, attemptSignal), attemptSignal);
@@ -736,6 +721,34 @@ export class QueuedExporter implements Component, LogsConsumer {
   async #abandon(items: QueueItem[], attempts: number): Promise<void> {
     if (this.#queue.persistent) return; // still on disk: sent after the next start
     await this.#deadLetterItems(items, 'not delivered before the shutdown deadline', attempts);
+  }
+
+  /**
+   * What `push` gets. Records and encodings already at hand are handed over as they are; a compact queue's are
+   * rebuilt only if `push` asks for them (an exporter that sends the joined body never does).
+   */
+  #exportBatch(items: readonly QueueItem[], hasEncoder: boolean, bytes: number): ExportBatch {
+    const join = (open: string, separator: string, close: string): Buffer =>
+      joinItems(items, open, separator, close);
+    const present: LogRecord[] = [];
+    for (const item of items) if (item.record !== undefined) present.push(item.record);
+    if (present.length === items.length) {
+      const encoded = hasEncoder ? items.map(encodingOf) : undefined;
+      return { records: present, encoded, bytes, join };
+    }
+    let records: readonly LogRecord[] | undefined;
+    let encoded: readonly string[] | undefined;
+    const recordOf = (i: QueueItem): LogRecord => this.#recordOf(i);
+    return {
+      get records() {
+        return (records ??= items.map(recordOf));
+      },
+      get encoded() {
+        return hasEncoder ? (encoded ??= items.map(encodingOf)) : undefined;
+      },
+      bytes,
+      join,
+    };
   }
 
   /** Keep a background job in the in-flight set, so shutdown waits for it. */
