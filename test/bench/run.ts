@@ -32,7 +32,7 @@ print(`Node ${process.version}, ${String(cpus().length)} CPUs${quick ? ' (quick 
 
 // 1. The main job end to end, against a minimal hand-written program doing the same job.
 const alerts = quick ? 20_000 : 200_000;
-const e2e = run('syslog-e2e.ts', { records: alerts, rounds: quick ? 1 : 3 }).map(
+const e2e = run('syslog-e2e.ts', { records: alerts, rounds: quick ? 1 : 5 }).map(
   (l) => JSON.parse(l) as E2eResult,
 );
 print(
