@@ -2,7 +2,9 @@
 // Queueing, batching, retry and dead letters are the exporter helper's; this file prepares one body per
 // batch, sends it and turns the answer into a core error.
 import type { Settings } from '../../core/component.js';
+import type { AnyValue } from '@opentelemetry/api';
 import type { LogRecord } from '../../core/consumer.js';
+import { createRecord } from '../../core/records.js';
 import { PartialSuccessError, PermanentError, SplitRequiredError } from '../../core/errors.js';
 import {
   createQueuedExporter,
@@ -29,7 +31,11 @@ export interface PreparedBody {
 /** JSON of a record body as the helper measures it; never throws (a body that cannot be serialised is `null`). */
 export function encodeBody(record: LogRecord): string {
   try {
-    return toJson(record.body) ?? 'null';
+    const body = record.body;
+    // Bytes are not a JSON object (the API would get `{"0":…}`): keep them as a base64 string, rejected below.
+    if (ArrayBuffer.isView(body))
+      return JSON.stringify(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('base64'));
+    return toJson(body) ?? 'null';
   } catch {
     return 'null';
   }
@@ -38,10 +44,6 @@ export function encodeBody(record: LogRecord): string {
 // JSON.stringify gives undefined for undefined (a record without a body); the lib type hides that.
 function toJson(value: unknown): string | undefined {
   return JSON.stringify(value);
-}
-
-function isJsonObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !ArrayBuffer.isView(value);
 }
 
 /**
@@ -59,9 +61,11 @@ export function prepareDataCollectorBody(
   const rejected: { index: number; reason: string }[] = [];
   let truncatedValues = 0;
   let truncatedRecords = 0;
-  batch.records.forEach((record, index) => {
-    const body = record.body;
-    if (!isJsonObject(body)) {
+  // Works from the encodings alone (the queue keeps nothing else): a JSON object's text starts with `{`.
+  const encoded = batch.encoded ?? batch.records.map(encodeBody);
+  encoded.forEach((text, index) => {
+    let json = text;
+    if (!json.startsWith('{')) {
       rejected.push({
         index,
         reason:
@@ -69,9 +73,9 @@ export function prepareDataCollectorBody(
       });
       return;
     }
-    let json = batch.encoded?.[index] ?? encodeBody(record);
     // No value can pass the limit when the whole JSON text, at 3 UTF-8 bytes per UTF-16 unit, is under it.
     if (json.length * 3 > maxFieldBytes) {
+      const body = JSON.parse(json) as Record<string, unknown>;
       const limited = limitFieldValues(body, maxFieldBytes);
       if (limited.cut > 0) {
         if (oversize === 'dead_letter') {
@@ -124,6 +128,8 @@ export function createSentinelDataCollectorExporter(
 
   return createQueuedExporter(settings, config, {
     encode: encodeBody,
+    // Only the body is sent, so the memory queue keeps just its JSON; dead letters hold that body.
+    decode: (encoded) => createRecord({ body: JSON.parse(encoded) as AnyValue }),
     classify: toCoreError,
     limits: {
       // The helper sums record sizes; the array adds a comma per record and two brackets.

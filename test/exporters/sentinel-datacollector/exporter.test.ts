@@ -279,6 +279,17 @@ describe('sentinel-datacollector exporter', () => {
     );
   });
 
+  it('queues only the bodies: a dead letter holds the body that was to be sent, bytes as base64, no attributes', async () => {
+    const server = await withFake();
+    const running = await startExporter(factory, baseConfig(server));
+    const bytes = Uint8Array.from([1, 2, 3]);
+    await running.exporter.consume([alertRecord(bytes), alertRecord(policyBreach)]);
+    expect(await settled(running, 2)).toEqual({ sent: 1, failed: 1 });
+    const [dead] = readDeadLetterFile(running.exporter.deadLetterPath ?? '').records;
+    expect(dead?.body).toBe(Buffer.from(bytes).toString('base64'));
+    expect(dead?.attributes).toEqual({});
+  });
+
   it('dead-letters a 403 at once and never writes the shared key into dead letters or logs', async () => {
     const server = await withFake();
     server.failNext(1, { status: 403, code: 'InvalidAuthorization' });
