@@ -21,6 +21,29 @@ export interface DeadLetterEntry {
   record: StoredRecord;
 }
 
+/** The NDJSON lines for `records`, one entry each, sharing one time, reason and details. */
+function entryLines(
+  component: string,
+  records: readonly LogRecord[],
+  reason: string,
+  details: { status?: number; attempts?: number },
+): string {
+  const time = new Date().toISOString();
+  let text = '';
+  for (const record of records) {
+    const entry: DeadLetterEntry = {
+      time,
+      component,
+      reason,
+      ...(details.status !== undefined && { status: details.status }),
+      attempts: details.attempts ?? 0,
+      record: toStoredRecord(record),
+    };
+    text += `${JSON.stringify(entry)}\n`;
+  }
+  return text;
+}
+
 /** Default dead-letter file of a component inside the data directory. */
 export function defaultDeadLetterPath(dataDir: string, componentId: string): string {
   return join(dataDir, 'dead-letter', `${componentId.replace(/[^A-Za-z0-9_.-]/g, '_')}.ndjson`);
@@ -43,19 +66,7 @@ export class DeadLetterFile {
     details: { status?: number; attempts?: number } = {},
   ): void {
     if (records.length === 0) return;
-    const time = new Date().toISOString();
-    let text = '';
-    for (const record of records) {
-      const entry: DeadLetterEntry = {
-        time,
-        component: this.#component,
-        reason,
-        ...(details.status !== undefined && { status: details.status }),
-        attempts: details.attempts ?? 0,
-        record: toStoredRecord(record),
-      };
-      text += `${JSON.stringify(entry)}\n`;
-    }
+    const text = entryLines(this.#component, records, reason, details);
     mkdirSync(dirname(this.path), { recursive: true });
     const fd = openSync(this.path, 'a');
     try {
@@ -93,19 +104,7 @@ export class DeadLetterWriter {
     details: { status?: number; attempts?: number } = {},
   ): Promise<void> {
     if (records.length === 0) return Promise.resolve();
-    const time = new Date().toISOString();
-    let text = '';
-    for (const record of records) {
-      const entry: DeadLetterEntry = {
-        time,
-        component: this.#component,
-        reason,
-        ...(details.status !== undefined && { status: details.status }),
-        attempts: details.attempts ?? 0,
-        record: toStoredRecord(record),
-      };
-      text += `${JSON.stringify(entry)}\n`;
-    }
+    const text = entryLines(this.#component, records, reason, details);
     return new Promise<void>((resolve, reject) => {
       this.#pending.push({ text, resolve, reject });
       this.#flushing ??= this.#flush();
