@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'coverage/**', '.dtcol/**', 'core/bin/**', 'eslint.config.js'] },
+  { ignores: ['node_modules/**', 'coverage/**', '.dtcol/**', 'dist/**', 'core/bin/**', 'eslint.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   ...tseslint.configs.stylisticTypeChecked,

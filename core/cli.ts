@@ -132,6 +132,8 @@ async function cmdRun(file: string, logLevel: string | undefined): Promise<numbe
           ? []
           : [`MALLOC_ARENA_MAX=${process.env['MALLOC_ARENA_MAX']}`]),
       ].join(' '),
+      // dist: the compiled JavaScript (core/bin/build.js); source: the TypeScript under tsx.
+      code: import.meta.url.endsWith('.js') ? 'dist' : 'source',
     },
     `dtcol is running ${config.pipelines.length} pipeline(s) from ${file}.`,
   );

@@ -1,11 +1,14 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so `npx dtcol …` works without a build step.
+// Runs the CLI from the compiled JavaScript in dist/ when it is up to date with the sources (build.js makes it on
+// `npm ci`, `npm start`, `npm test`), else from the TypeScript sources through tsx, so `npx dtcol …` always runs
+// the code as it is now. DTCOL_FROM_SOURCE=1 forces the sources.
 //
 // `dtcol run` is a long-running service that allocates fast and keeps little: V8's defaults (a 64 MB young
 // generation, an old generation allowed to grow to several times what is live) more than double its resident
 // memory under load for no gain. So `run` restarts itself once, in place (process.execve: same PID, nothing
 // spawned), with the flags below, unless the user chose their own (README "Memory").
-import { register } from 'tsx/esm/api';
+import { registerHooks } from 'node:module';
+import { compiledCli } from './compiled.js';
 
 /** V8 flags for `dtcol run`: DTCOL_V8_FLAGS replaces them ("" for V8's defaults). */
 const defaultFlags = ['--max-semi-space-size=8', '--heap-growing-percent=50'];
@@ -28,5 +31,19 @@ function tuneAndRestart() {
 }
 
 tuneAndRestart();
-register();
-await import('../cli.ts');
+const compiled = process.env.DTCOL_FROM_SOURCE === '1' ? undefined : compiledCli();
+if (compiled !== undefined) {
+  // Plugins import `darktrace-collector`: they must get these same compiled modules (one copy of each class and
+  // registry), not the TypeScript sources the package exports by default.
+  registerHooks({
+    resolve: (specifier, context, next) =>
+      specifier === 'darktrace-collector' || specifier.startsWith('darktrace-collector/')
+        ? next(specifier, { ...context, conditions: [...context.conditions, 'dtcol-compiled'] })
+        : next(specifier, context),
+  });
+  await import(compiled);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../cli.ts');
+}

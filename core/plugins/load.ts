@@ -22,6 +22,21 @@ export function resolvePlugin(specifier: string, configFile: string): string {
   return resolveSpecifier(specifier, pathToFileURL(configFile).href);
 }
 
+let tsx: Promise<void> | undefined;
+
+/**
+ * Running from the compiled JavaScript (dist/) there is no TypeScript loader in the process: a plugin written in
+ * TypeScript gets tsx, registered once, on first use. Under tsx or vitest this module is itself TypeScript and
+ * there is nothing to do.
+ */
+function typeScriptLoader(url: string): Promise<void> {
+  if (!/\.[cm]?ts$/.test(url) || !import.meta.url.endsWith('.js')) return Promise.resolve();
+  tsx ??= import('tsx/esm/api').then(({ register }) => {
+    register();
+  });
+  return tsx;
+}
+
 /** Import one plugin and add its factories to `registry`. Throws PluginLoadError with a code. */
 export async function loadPlugin(
   specifier: string,
@@ -55,6 +70,7 @@ export async function loadPlugin(
   }
   let mod: unknown;
   try {
+    await typeScriptLoader(url);
     mod = await import(url);
   } catch (err) {
     throw new PluginLoadError(

@@ -2,9 +2,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { buildDist } from '../../core/bin/build.js';
 import { readDeadLetterFile } from '../../core/helpers/dead-letter.js';
-import { runCli, startCli, writeConfig } from '../support/cli.js';
+import { repoRoot, runCli, startCli, writeConfig } from '../support/cli.js';
 import { startHttpSink } from '../support/http-sink.js';
 
 describe('dtcol run', () => {
@@ -32,6 +33,9 @@ service:
 });
 
 describe('dtcol launcher (npm start, npx dtcol)', () => {
+  // What `npm ci`, `npm start` and `npm test` do first (nothing when dist/ is already up to date).
+  beforeAll(() => buildDist(), 60_000);
+
   const config = (): string =>
     writeConfig(`
 receivers:
@@ -46,7 +50,7 @@ service:
   async function runtimeOf(
     env: NodeJS.ProcessEnv,
     nodeArgs: string[] = [],
-  ): Promise<{ runtime: string; samePid: boolean }> {
+  ): Promise<{ runtime: string; code: string; samePid: boolean }> {
     const cli = startCli(['run', '-c', config()], env, { launcher: true, nodeArgs });
     onTestFinished(() => {
       if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
@@ -62,7 +66,7 @@ service:
     const samePid = line?.['pid'] === cli.child.pid;
     cli.child.kill('SIGTERM');
     expect((await cli.exited).code).toBe(0);
-    return { runtime: String(line?.['runtime']), samePid };
+    return { runtime: String(line?.['runtime']), code: String(line?.['code']), samePid };
   }
 
   it('runs `run` with the memory flags, restarted in place (same PID), and logs them', async () => {
@@ -83,6 +87,46 @@ service:
     expect(none.runtime).not.toContain('--');
     expect(none.runtime).toContain('MALLOC_ARENA_MAX=4');
   });
+
+  it('runs the compiled JavaScript when dist/ is up to date, the TypeScript with DTCOL_FROM_SOURCE=1', async () => {
+    expect((await runtimeOf({})).code).toBe('dist');
+    expect((await runtimeOf({ DTCOL_FROM_SOURCE: '1' })).code).toBe('source');
+  });
+
+  it.each([
+    ['dist', {}],
+    ['source', { DTCOL_FROM_SOURCE: '1' }],
+  ])(
+    'gives a TypeScript plugin the same darktrace-collector modules as dtcol (%s)',
+    async (code, env) => {
+      const plugin = join(repoRoot, 'test/fixtures/plugins/busy-once.ts');
+      const { file } = writeConfig(`
+plugins: ["${plugin}"]
+receivers:
+  generator: { interval: 0s, batch_size: 3, count: 3 }
+processors:
+  busy-once: {}
+exporters:
+  stdout: {}
+service:
+  pipelines:
+    logs: { receivers: [generator], processors: [busy-once], exporters: [stdout] }
+`);
+      const cli = startCli(['run', '-c', file], env, { launcher: true });
+      onTestFinished(() => {
+        if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
+      });
+      // The plugin's RetryableError is dtcol's own class: the receiver retries the batch, and all 3 records
+      // come out (a class from a second copy would be an unknown error, and the batch refused).
+      await vi.waitFor(() => expect(cli.stdout().trim().split('\n')).toHaveLength(3), { timeout: 20_000 });
+      expect(cli.stderr()).not.toContain('refused downstream');
+      const running = cli.logs().find((l) => String(l['msg']).startsWith('dtcol is running'));
+      expect(running?.['code']).toBe(code);
+      cli.child.kill('SIGTERM');
+      expect((await cli.exited).code).toBe(0);
+    },
+    40_000,
+  );
 });
 
 describe('dtcol dlq replay', () => {

@@ -1,0 +1,5 @@
+// Types of build.js (plain JavaScript, run by npm scripts before any TypeScript loader exists).
+export declare function buildDist(
+  root?: string,
+  options?: { force?: boolean },
+): Promise<{ built: false } | { built: true; reason: string; files: number }>;
