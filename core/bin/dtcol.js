@@ -11,7 +11,7 @@ import { registerHooks } from 'node:module';
 import { compiledCli } from './compiled.js';
 
 /** V8 flags for `dtcol run`: DTCOL_V8_FLAGS replaces them ("" for V8's defaults). */
-const defaultFlags = ['--max-semi-space-size=8', '--heap-growing-percent=50'];
+const defaultFlags = ['--max-semi-space-size=8', '--heap-growing-percent=75'];
 
 function tuneAndRestart() {
   if (process.argv[2] !== 'run' || process.env.DTCOL_V8_TUNED === '1') return;

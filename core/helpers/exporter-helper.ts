@@ -620,7 +620,7 @@ export class QueuedExporter implements Component, LogsConsumer {
     let count = 0;
     const tooLarge: QueueItem[] = [];
     for (const item of candidates) {
-      if (item.encoded === undefined && item.data === undefined) {
+      if (item.encoded === undefined) {
         item.encoded = encode(this.#recordOf(item));
         item.bytes = Buffer.byteLength(item.encoded);
       }

@@ -15,15 +15,13 @@ export interface QueueItem {
   readonly seq: number;
   readonly record: LogRecord | undefined;
   encoded?: string;
-  /** A compact queue's encoding, as UTF-8 bytes (instead of `encoded` and `record`). */
-  data?: Buffer;
   /** UTF-8 byte length of the encoding, computed with it. */
   bytes?: number;
 }
 
 /** An item's encoding as a string ('' before it is encoded). */
 export function encodingOf(item: QueueItem): string {
-  return item.encoded ?? item.data?.toString('utf8') ?? '';
+  return item.encoded ?? '';
 }
 
 /** The encodings of `items` joined into one UTF-8 body: `open` e1 `separator` e2 … `close`. */
@@ -33,16 +31,6 @@ export function joinItems(
   separator: string,
   close: string,
 ): Buffer {
-  if (items.every((i) => i.data !== undefined)) {
-    const sep = Buffer.from(separator);
-    const parts: Buffer[] = [Buffer.from(open)];
-    items.forEach((item, i) => {
-      if (i > 0) parts.push(sep);
-      if (item.data !== undefined) parts.push(item.data);
-    });
-    parts.push(Buffer.from(close));
-    return Buffer.concat(parts);
-  }
   return Buffer.from(`${open}${items.map(encodingOf).join(separator)}${close}`, 'utf8');
 }
 
@@ -102,11 +90,13 @@ class ItemFifo {
 /**
  * In-memory queue. Lost on a crash; the exporter dead-letters what it cannot send by shutdown.
  *
- * With `decode` it is compact: each record is encoded as it is offered and only the encoding is kept, as UTF-8
- * bytes outside the JavaScript heap, instead of an object graph. Records wait in a busy exporter's queue long
- * enough for V8 to copy them into its old generation and later collect them there; bytes off the heap are
- * neither copied nor traced, which is most of the difference in CPU and peak memory under load (see the
- * README's benchmarks). Requests are then assembled from the bytes directly ({@link joinItems}).
+ * With `decode` it is compact: each record is encoded as it is offered and only the encoding is kept, one flat
+ * string, instead of an object graph. Records wait in a busy exporter's queue long enough for V8 to copy them
+ * into its old generation and later collect them there; a string has no pointers to trace and is one object to
+ * copy, which is most of the difference in CPU and peak memory under load (see the README's benchmarks).
+ * Strings rather than Buffers: a Buffer's bytes sit outside the heap, where V8's heap limits do not see them,
+ * and under load they piled up between full collections (peak RSS spikes of 20–40 MB). Requests are assembled
+ * from the strings directly ({@link joinItems}).
  */
 export class MemoryQueue implements ExportQueue {
   readonly persistent = false;
@@ -139,8 +129,7 @@ export class MemoryQueue implements ExportQueue {
   /** Compact queue: add records as their encodings. */
   offerEncoded(encoded: readonly string[]): void {
     for (const e of encoded) {
-      const data = Buffer.from(e, 'utf8');
-      this.#items.push({ seq: ++this.#seq, record: undefined, data, bytes: data.length });
+      this.#items.push({ seq: ++this.#seq, record: undefined, encoded: e, bytes: Buffer.byteLength(e) });
     }
   }
 

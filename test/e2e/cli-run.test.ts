@@ -73,7 +73,7 @@ service:
     const { runtime, samePid } = await runtimeOf({});
     expect(runtime).toMatch(/^node v\d+/);
     expect(runtime).toContain('--max-semi-space-size=8');
-    expect(runtime).toContain('--heap-growing-percent=50');
+    expect(runtime).toContain('--heap-growing-percent=75');
     expect(runtime).toContain('MALLOC_ARENA_MAX=2');
     expect(samePid).toBe(true);
   });
@@ -82,7 +82,7 @@ service:
     const own = await runtimeOf({}, ['--max-semi-space-size=32']);
     expect(own.runtime).toContain('--max-semi-space-size=32');
     expect(own.runtime).not.toContain('--max-semi-space-size=8');
-    expect(own.runtime).toContain('--heap-growing-percent=50');
+    expect(own.runtime).toContain('--heap-growing-percent=75');
     const none = await runtimeOf({ DTCOL_V8_FLAGS: '', MALLOC_ARENA_MAX: '4' });
     expect(none.runtime).not.toContain('--');
     expect(none.runtime).toContain('MALLOC_ARENA_MAX=4');

@@ -104,7 +104,7 @@ describe('exporter helper', () => {
         batches.flatMap((b) => b.encoded ?? []).map((e) => (JSON.parse(e) as { seq: number }).seq),
       ).toEqual([0, 1, 2, 3, 4]);
       expect(batches[0]?.bytes).toBe(batches[0]?.encoded?.reduce((n, e) => n + Buffer.byteLength(e), 0));
-      // The request body is assembled from the queued bytes; the strings above were rebuilt on demand.
+      // The request body is assembled from the queued encodings, and records are rebuilt only on demand.
       expect(JSON.parse(batches[0]?.join('[', ',', ']').toString() ?? '')).toEqual(
         [0, 1, 2].map((seq) => generateLogs(3)[seq]?.body),
       );
