@@ -3,3 +3,9 @@ export declare function buildDist(
   root?: string,
   options?: { force?: boolean },
 ): Promise<{ built: false } | { built: true; reason: string; files: number }>;
+export declare const compileOptions: {
+  format: 'esm';
+  platform: 'node';
+  target: string;
+  logLevel: 'silent';
+};

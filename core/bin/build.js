@@ -10,6 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { distDir, packageRoot, sourceFiles, staleReason, stampFile } from './compiled.js';
 
+/** How the product is compiled (the end-to-end bench compiles its minimal program with the same). */
+export const compileOptions = { format: 'esm', platform: 'node', target: 'node22', logLevel: 'silent' };
+
 /** Build dist/ under `root` if it is stale (or always with `force`). Returns what was done. */
 export async function buildDist(root = packageRoot, { force = false } = {}) {
   const reason = force ? 'forced' : staleReason(root);
@@ -25,11 +28,8 @@ export async function buildDist(root = packageRoot, { force = false } = {}) {
       entryPoints: ts,
       outdir: tmp,
       outbase: '.',
-      format: 'esm',
-      platform: 'node',
-      target: 'node22',
       bundle: false,
-      logLevel: 'silent',
+      ...compileOptions,
     });
     for (const f of files.filter((f) => !f.endsWith('.ts'))) {
       mkdirSync(dirname(join(tmp, f)), { recursive: true });

@@ -9,7 +9,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { buildDist } from '../../core/bin/build.js';
+import { buildDist, compileOptions } from '../../core/bin/build.js';
 import { compileDarktraceFilter } from '../../processors/darktrace-filter/predicate.js';
 import { createMapper, isMapFailure } from '../../processors/darktrace-map/map.js';
 import { formatSyslogLine } from '../../receivers/darktrace-syslog/format.js';
@@ -257,10 +257,7 @@ async function compileMinimal(): Promise<string> {
     outfile: out,
     bundle: true,
     packages: 'external',
-    format: 'esm',
-    platform: 'node',
-    target: 'node22',
-    logLevel: 'silent',
+    ...compileOptions,
   });
   return out;
 }
