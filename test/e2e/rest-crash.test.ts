@@ -1,19 +1,13 @@
 // Crash safety of the darktrace-rest receiver in the real CLI: SIGKILL at random points, restart, repeat.
 // The sink must end up with every alert (no gap), and a crash may repeat only the one batch per feed
 // whose cursor was not committed yet, plus the exporter's one unacknowledged request.
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { dedupeKey } from '../../receivers/darktrace-rest/window.js';
 import { startCli, type RunningCli } from '../support/cli.js';
-import {
-  fakeUuid,
-  makeIncidentEvent,
-  makeModelBreach,
-  startFakeDarktrace,
-} from '../support/fake-darktrace.js';
-import { startHttpSink } from '../support/http-sink.js';
+import { fakeUuid, makeIncidentEvent, makeModelBreach } from '../support/fake-darktrace.js';
+import { startRestRig } from '../support/rest-rig.js';
 
 const CRASHES = 8;
 const BREACHES_PER_ROUND = 3;
@@ -69,17 +63,8 @@ describe('darktrace-rest crash safety (real CLI)', () => {
   it('loses nothing and repeats at most the uncommitted batch per crash over many SIGKILL/restart cycles', async () => {
     const seed = Number(process.env['DTCOL_CRASH_SEED'] ?? Date.now() % 1_000_000);
     const random = prng(seed);
-    const fake = await startFakeDarktrace({ corpus: false, generate: false });
-    const sink = await startHttpSink();
-    onTestFinished(async () => {
-      await fake.close();
-      await sink.close();
-    });
-    const dir = mkdtempSync(join(tmpdir(), 'dtcol-e2e-rest-crash-'));
-    const file = join(dir, 'pipelines.yaml');
-    writeFileSync(
-      file,
-      `
+    const { fake, sink, env, dir, file } = await startRestRig(
+      (fake, sink) => `
 receivers:
   darktrace-rest:
     url: ${fake.url}
@@ -103,7 +88,6 @@ service:
     logs: { receivers: [darktrace-rest], exporters: [http] }
 `,
     );
-    const env = { DT_PUBLIC_TOKEN: fake.publicToken, DT_PRIVATE_TOKEN: fake.privateToken };
     const expected: string[] = [];
     let serial = 0;
     // New alerts whose own times are up to 20 s in the past: some land behind a cursor that already

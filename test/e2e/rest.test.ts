@@ -1,6 +1,5 @@
 // The darktrace-rest receiver in the real CLI: fake appliance → dtcol → http exporter → loopback sink.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { dedupeKey } from '../../receivers/darktrace-rest/window.js';
@@ -9,34 +8,18 @@ import {
   fakeUuid,
   makeIncidentEvent,
   makeModelBreach,
-  startFakeDarktrace,
-  type FakeDarktrace,
   type FakeFault,
 } from '../support/fake-darktrace.js';
-import { startHttpSink, type HttpSink } from '../support/http-sink.js';
+import type { HttpSink } from '../support/http-sink.js';
+import { startRestRig, type RestRig } from '../support/rest-rig.js';
 
 const MIN = 60_000;
 
-interface Env {
-  fake: FakeDarktrace;
-  sink: HttpSink;
-  dir: string;
-  file: string;
-  env: NodeJS.ProcessEnv;
-}
+type Env = RestRig;
 
-async function environment(receiverExtra = ''): Promise<Env> {
-  const fake = await startFakeDarktrace({ corpus: false, generate: false });
-  const sink = await startHttpSink();
-  onTestFinished(async () => {
-    await fake.close();
-    await sink.close();
-  });
-  const dir = mkdtempSync(join(tmpdir(), 'dtcol-e2e-rest-'));
-  const file = join(dir, 'pipelines.yaml');
-  writeFileSync(
-    file,
-    `
+function environment(receiverExtra = ''): Promise<Env> {
+  return startRestRig(
+    (fake, sink) => `
 receivers:
   darktrace-rest:
     url: ${fake.url}
@@ -61,13 +44,6 @@ service:
     logs: { receivers: [darktrace-rest], exporters: [http] }
 `,
   );
-  return {
-    fake,
-    sink,
-    dir,
-    file,
-    env: { DT_PUBLIC_TOKEN: fake.publicToken, DT_PRIVATE_TOKEN: fake.privateToken },
-  };
 }
 
 function run(e: Env): RunningCli {

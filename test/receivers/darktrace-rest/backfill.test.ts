@@ -1,7 +1,6 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { builtinRegistry } from '../../../core/builtins.js';
 import { validateConfigFile } from '../../../core/config/validate.js';
 import {
@@ -11,14 +10,8 @@ import {
   runBackfill,
 } from '../../../receivers/darktrace-rest/backfill.js';
 import { cursorFilePath } from '../../../receivers/darktrace-rest/cursor-store.js';
-import {
-  fakeUuid,
-  makeIncidentEvent,
-  makeModelBreach,
-  startFakeDarktrace,
-  type FakeDarktrace,
-} from '../../support/fake-darktrace.js';
-import { startHttpSink, type HttpSink } from '../../support/http-sink.js';
+import { fakeUuid, makeIncidentEvent, makeModelBreach } from '../../support/fake-darktrace.js';
+import { startRestRig, type RestRig } from '../../support/rest-rig.js';
 
 const MIN = 60_000;
 const NOW = Date.UTC(2024, 4, 1, 12, 0, 0);
@@ -49,25 +42,9 @@ describe('renderProgress', () => {
   });
 });
 
-interface Env {
-  fake: FakeDarktrace;
-  sink: HttpSink;
-  dir: string;
-  file: string;
-}
-
-async function environment(extraExporter = ''): Promise<Env> {
-  const fake = await startFakeDarktrace({ corpus: false, generate: false });
-  const sink = await startHttpSink();
-  onTestFinished(async () => {
-    await fake.close();
-    await sink.close();
-  });
-  const dir = mkdtempSync(join(tmpdir(), 'dtcol-backfill-'));
-  const file = join(dir, 'pipelines.yaml');
-  writeFileSync(
-    file,
-    `
+function environment(extraExporter = ''): Promise<RestRig> {
+  return startRestRig(
+    (fake, sink) => `
 receivers:
   darktrace-rest:
     url: ${fake.url}
@@ -91,7 +68,6 @@ service:
     other: { receivers: [generator], exporters: [http] }
 `,
   );
-  return { fake, sink, dir, file };
 }
 
 function tty(): { isTTY: true; text: string; write(t: string): void } {
