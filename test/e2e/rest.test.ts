@@ -4,12 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { dedupeKey } from '../../receivers/darktrace-rest/window.js';
 import { metricsUrl, runCli, startCli, type RunningCli } from '../support/cli.js';
-import {
-  fakeUuid,
-  makeIncidentEvent,
-  makeModelBreach,
-  type FakeFault,
-} from '../support/fake-darktrace.js';
+import { fakeUuid, makeIncidentEvent, makeModelBreach, type FakeFault } from '../support/fake-darktrace.js';
 import type { HttpSink } from '../support/http-sink.js';
 import { startRestRig, type RestRig } from '../support/rest-rig.js';
 
