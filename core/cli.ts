@@ -128,9 +128,9 @@ async function cmdRun(file: string, logLevel: string | undefined): Promise<numbe
       runtime: [
         `node ${process.version}`,
         ...process.execArgv.filter((a) => /^--(max|heap)-/.test(a)),
-        ...(process.env['MALLOC_ARENA_MAX'] === undefined
-          ? []
-          : [`MALLOC_ARENA_MAX=${process.env['MALLOC_ARENA_MAX']}`]),
+        ...['MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_'].flatMap((k) =>
+          process.env[k] === undefined ? [] : [`${k}=${process.env[k]}`],
+        ),
       ].join(' '),
       // dist: the compiled JavaScript (core/bin/build.js); source: the TypeScript under tsx.
       code: import.meta.url.endsWith('.js') ? 'dist' : 'source',

@@ -75,6 +75,7 @@ service:
     expect(runtime).toContain('--max-semi-space-size=8');
     expect(runtime).toContain('--heap-growing-percent=75');
     expect(runtime).toContain('MALLOC_ARENA_MAX=2');
+    expect(runtime).toContain('MALLOC_MMAP_THRESHOLD_=131072');
     expect(samePid).toBe(true);
   });
 
@@ -86,6 +87,7 @@ service:
     const none = await runtimeOf({ DTCOL_V8_FLAGS: '', MALLOC_ARENA_MAX: '4' });
     expect(none.runtime).not.toContain('--');
     expect(none.runtime).toContain('MALLOC_ARENA_MAX=4');
+    expect(none.runtime).toContain('MALLOC_MMAP_THRESHOLD_=131072');
   });
 
   it('runs the compiled JavaScript when dist/ is up to date, the TypeScript with DTCOL_FROM_SOURCE=1', async () => {
