@@ -175,6 +175,11 @@ export function exporterHelperSchemaProperties(limits: DestinationLimits = {}): 
 }
 
 /** One request's worth of records, as handed to `push`. */
+/**
+ * One batch handed to `push`. Read it while `push` runs: once the batch is delivered (or dead-lettered) a compact
+ * queue reuses the memory its encodings were in, so keep copies (the strings from `encoded`, the records, the
+ * joined Buffer), never the batch itself.
+ */
 export interface ExportBatch {
   readonly records: readonly LogRecord[];
   /** `encode(record)` for each record when the exporter gave an encoder. */
@@ -620,7 +625,7 @@ export class QueuedExporter implements Component, LogsConsumer {
     let count = 0;
     const tooLarge: QueueItem[] = [];
     for (const item of candidates) {
-      if (item.encoded === undefined) {
+      if (item.bytes === undefined) {
         item.encoded = encode(this.#recordOf(item));
         item.bytes = Buffer.byteLength(item.encoded);
       }

@@ -6,10 +6,12 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { createRequire } from 'node:module';
 import type { LogRecord } from '../consumer.js';
 import { fromStoredRecord, toStoredRecord, type StoredRecord } from '../records.js';
+import { ByteArena, type ArenaChunk, type ArenaSpan, type ByteArenaOptions } from './byte-arena.js';
 
 /**
- * One record in a queue. `encoded` caches the exporter's encoding once computed. A compact memory queue keeps
- * only the encoding (`record` undefined): see {@link MemoryQueue}.
+ * One record in a queue. `encoded` caches the exporter's encoding once computed, `bytes` its UTF-8 length. A
+ * compact memory queue keeps only the encoding, as bytes in its arena (`record` and `encoded` undefined, `chunk`
+ * and `offset` set): see {@link MemoryQueue}.
  */
 export interface QueueItem {
   readonly seq: number;
@@ -17,21 +19,42 @@ export interface QueueItem {
   encoded?: string;
   /** UTF-8 byte length of the encoding, computed with it. */
   bytes?: number;
+  chunk?: ArenaChunk | undefined;
+  offset?: number;
 }
+
+/** An item of a compact memory queue. */
+type ArenaItem = QueueItem & ArenaSpan;
 
 /** An item's encoding as a string ('' before it is encoded). */
 export function encodingOf(item: QueueItem): string {
-  return item.encoded ?? '';
+  return item.chunk !== undefined ? ByteArena.read(item as ArenaItem) : (item.encoded ?? '');
 }
 
-/** The encodings of `items` joined into one UTF-8 body: `open` e1 `separator` e2 … `close`. */
+/**
+ * The encodings of `items` joined into one UTF-8 body: `open` e1 `separator` e2 … `close`. Written straight into
+ * one buffer of the exact size: no joined string is built, and a compact queue's bytes are copied as they are.
+ */
 export function joinItems(
   items: readonly QueueItem[],
   open: string,
   separator: string,
   close: string,
 ): Buffer {
-  return Buffer.from(`${open}${items.map(encodingOf).join(separator)}${close}`, 'utf8');
+  const sepBytes = Buffer.byteLength(separator);
+  let total = Buffer.byteLength(open) + Buffer.byteLength(close) + sepBytes * Math.max(0, items.length - 1);
+  for (const item of items) total += item.bytes ?? Buffer.byteLength(encodingOf(item));
+  const out = Buffer.allocUnsafe(total);
+  let at = out.write(open, 0);
+  let first = true;
+  for (const item of items) {
+    if (!first && sepBytes > 0) at += out.write(separator, at);
+    first = false;
+    at +=
+      item.chunk !== undefined ? ByteArena.copy(item as ArenaItem, out, at) : out.write(encodingOf(item), at);
+  }
+  out.write(close, at);
+  return out;
 }
 
 /** What the exporter helper needs from a queue. */
@@ -90,24 +113,31 @@ class ItemFifo {
 /**
  * In-memory queue. Lost on a crash; the exporter dead-letters what it cannot send by shutdown.
  *
- * With `decode` it is compact: each record is encoded as it is offered and only the encoding is kept, one flat
- * string, instead of an object graph. Records wait in a busy exporter's queue long enough for V8 to copy them
- * into its old generation and later collect them there; a string has no pointers to trace and is one object to
- * copy, which is most of the difference in CPU and peak memory under load (see the README's benchmarks).
- * Strings rather than Buffers: a Buffer's bytes sit outside the heap, where V8's heap limits do not see them,
- * and under load they piled up between full collections (peak RSS spikes of 20–40 MB). Requests are assembled
- * from the strings directly ({@link joinItems}).
+ * With `decode` it is compact: each record is encoded as it is offered and only the encoding is kept, as UTF-8
+ * bytes in a {@link ByteArena}, instead of an object graph or a string. Records wait in a busy exporter's queue
+ * (a batch filling, a request in flight) long enough for V8 to copy them into its old generation, and the full
+ * collections they then caused were most of the runtime's CPU and memory overhead on the benchmark. Bytes in
+ * the arena are never copied or traced, and its chunks are reused as records are delivered, so they do not pile
+ * up between collections either (plain Buffers did). Requests are assembled from those bytes ({@link joinItems});
+ * a record is rebuilt from its encoding only for a dead letter or an exporter that asks for records.
  */
 export class MemoryQueue implements ExportQueue {
   readonly persistent = false;
   readonly #items = new ItemFifo();
   readonly #decode: ((encoded: string) => LogRecord) | undefined;
+  readonly #arena: ByteArena | undefined;
   #inFlight = 0;
   #seq = 0;
 
   /** `decode` makes the queue compact: records are offered encoded ({@link offerEncoded}) and rebuilt with it. */
-  constructor(decode?: (encoded: string) => LogRecord) {
+  constructor(decode?: (encoded: string) => LogRecord, arena?: ByteArenaOptions) {
     this.#decode = decode;
+    if (decode !== undefined) this.#arena = new ByteArena(arena);
+  }
+
+  /** The arena's chunk counts (compact queue; for tests and diagnostics). */
+  get arenaStats(): { created: number; free: number } | undefined {
+    return this.#arena?.stats;
   }
 
   get compact(): boolean {
@@ -128,8 +158,12 @@ export class MemoryQueue implements ExportQueue {
 
   /** Compact queue: add records as their encodings. */
   offerEncoded(encoded: readonly string[]): void {
+    const arena = this.#arena;
+    if (arena === undefined) throw new Error('internal: offerEncoded on a queue that is not compact');
     for (const e of encoded) {
-      this.#items.push({ seq: ++this.#seq, record: undefined, encoded: e, bytes: Buffer.byteLength(e) });
+      const item: ArenaItem = { seq: ++this.#seq, record: undefined, bytes: 0, chunk: undefined, offset: 0 };
+      arena.write(e, item);
+      this.#items.push(item);
     }
   }
 
@@ -152,15 +186,20 @@ export class MemoryQueue implements ExportQueue {
 
   ack(items: readonly QueueItem[]): void {
     this.#inFlight -= items.length;
+    const arena = this.#arena;
+    if (arena !== undefined) for (const item of items) arena.release(item as ArenaItem);
   }
 
   /** Everything not yet acknowledged is lost with a memory queue; the helper takes it out at shutdown. */
   drainAll(): LogRecord[] {
-    return this.#items.clear().map((i) => this.recordOf(i));
+    const records = this.#items.clear().map((i) => this.recordOf(i));
+    this.#arena?.reset();
+    return records;
   }
 
   close(): void {
     this.#items.clear();
+    this.#arena?.reset();
   }
 }
 

@@ -89,27 +89,48 @@ describe('exporter helper', () => {
     };
 
     it('keeps records as their encodings: push gets them, and records are rebuilt only when asked for', async () => {
-      const { batches, spec } = recorder();
+      // What push saw, read while it ran (a compact queue reuses a batch's memory once it is delivered).
+      const seen: {
+        encoded: string[];
+        bytes: number;
+        array: string;
+        lines: string;
+        decodedBefore: number;
+      }[] = [];
+      const rebuilt: number[][] = [];
       let decoded = 0;
       const decode = (e: string): LogRecord => (decoded++, codec.decode(e));
       const { exporter } = setup(
-        { ...spec, encode: (r) => JSON.stringify(r.body), decode },
+        {
+          push(batch) {
+            const decodedBefore = decoded;
+            seen.push({
+              encoded: [...(batch.encoded ?? [])],
+              bytes: batch.bytes,
+              array: batch.join('[', ',', ']').toString(),
+              lines: batch.join('', '\n', '\n').toString(),
+              decodedBefore,
+            });
+            if (seen.length === 2) rebuilt.push(batch.records.map(seqOf));
+            return Promise.resolve();
+          },
+          encode: (r) => JSON.stringify(r.body),
+          decode,
+        },
         { batch: { max_records: 3 }, sending_queue: { num_consumers: 1 } },
       );
       await exporter.start(host, AbortSignal.timeout(1000));
       await exporter.consume(generateLogs(5));
-      await vi.waitFor(() => expect(batches.flatMap((b) => b.encoded ?? []).length).toBe(5));
-      expect(decoded).toBe(0);
-      expect(
-        batches.flatMap((b) => b.encoded ?? []).map((e) => (JSON.parse(e) as { seq: number }).seq),
-      ).toEqual([0, 1, 2, 3, 4]);
-      expect(batches[0]?.bytes).toBe(batches[0]?.encoded?.reduce((n, e) => n + Buffer.byteLength(e), 0));
+      await vi.waitFor(() => expect(seen.flatMap((b) => b.encoded)).toHaveLength(5));
+      expect(seen.map((b) => b.decodedBefore)).toEqual([0, 0]);
+      expect(seen.flatMap((b) => b.encoded).map((e) => (JSON.parse(e) as { seq: number }).seq)).toEqual([
+        0, 1, 2, 3, 4,
+      ]);
+      expect(seen[0]?.bytes).toBe(seen[0]?.encoded.reduce((n, e) => n + Buffer.byteLength(e), 0));
       // The request body is assembled from the queued encodings, and records are rebuilt only on demand.
-      expect(JSON.parse(batches[0]?.join('[', ',', ']').toString() ?? '')).toEqual(
-        [0, 1, 2].map((seq) => generateLogs(3)[seq]?.body),
-      );
-      expect(batches[1]?.join('', '\n', '\n').toString()).toBe(`${(batches[1]?.encoded ?? []).join('\n')}\n`);
-      expect(batches[1]?.records.map(seqOf)).toEqual([3, 4]);
+      expect(JSON.parse(seen[0]?.array ?? '')).toEqual([0, 1, 2].map((seq) => generateLogs(3)[seq]?.body));
+      expect(seen[1]?.lines).toBe(`${(seen[1]?.encoded ?? []).join('\n')}\n`);
+      expect(rebuilt).toEqual([[3, 4]]);
       expect(decoded).toBe(2);
     });
 
