@@ -22,7 +22,7 @@ export interface ArenaSpan {
 export interface ByteArenaOptions {
   /** Bytes per chunk (default 256 KiB). A longer encoding gets a chunk of its own, never reused. */
   chunkSize?: number;
-  /** Most empty chunks kept for reuse (default 8); the rest are left to the garbage collector. */
+  /** Most empty chunks kept for reuse (default 8); the memory of the others is given back at once. */
   maxFreeChunks?: number;
 }
 
@@ -52,10 +52,10 @@ export class ByteArena {
     if (chunk === undefined || this.#pos + text.length * 3 > size) {
       const exact = Buffer.byteLength(text);
       if (exact > size) {
-        const buf = Buffer.from(text, 'utf8');
+        const buf = Buffer.allocUnsafeSlow(exact); // its own memory, so that it can be given back alone
         span.chunk = { buf, live: 1, sealed: true };
         span.offset = 0;
-        span.bytes = buf.length;
+        span.bytes = buf.write(text, 0);
         return;
       }
       if (chunk === undefined || this.#pos + exact > size) chunk = this.#next();
@@ -85,30 +85,34 @@ export class ByteArena {
     if (chunk === undefined) return;
     span.chunk = undefined;
     if (--chunk.live > 0) return;
-    if (chunk === this.#current) {
+    if (chunk === this.#current)
       this.#pos = 0; // nothing in it is live: write from the start again
-    } else if (chunk.sealed && chunk.buf.length === this.#chunkSize && this.#free.length < this.#maxFree) {
-      chunk.sealed = false;
-      this.#free.push(chunk);
-    }
+    else if (chunk.sealed) this.#recycle(chunk);
   }
 
-  /** Forget the current and free chunks (spans still live keep theirs until released). */
+  /** Give back the free chunks and stop writing to the current one (live spans keep theirs until released). */
   reset(): void {
     if (this.#current !== undefined) this.#current.sealed = true;
     this.#current = undefined;
     this.#pos = 0;
-    this.#free.length = 0;
+    for (const chunk of this.#free.splice(0)) detach(chunk);
+  }
+
+  /** An empty sealed chunk: kept for reuse, or its memory given back. */
+  #recycle(chunk: ArenaChunk): void {
+    if (chunk.buf.length === this.#chunkSize && this.#free.length < this.#maxFree) {
+      chunk.sealed = false;
+      this.#free.push(chunk);
+    } else {
+      detach(chunk);
+    }
   }
 
   #next(): ArenaChunk {
     const old = this.#current;
     if (old !== undefined) {
       old.sealed = true;
-      if (old.live === 0 && this.#free.length < this.#maxFree) {
-        old.sealed = false;
-        this.#free.push(old);
-      }
+      if (old.live === 0) this.#recycle(old);
     }
     let chunk = this.#free.pop();
     if (chunk === undefined) {
@@ -119,4 +123,17 @@ export class ByteArena {
     this.#pos = 0;
     return chunk;
   }
+}
+
+/**
+ * Frees a chunk's memory now. Left to the garbage collector, dropped chunks (old objects by then) waited for the
+ * next full collection, and after a backlog that was tens of MB of resident memory for nothing.
+ */
+function detach(chunk: ArenaChunk): void {
+  const { buf } = chunk;
+  const buffer: ArrayBufferLike = buf.buffer;
+  // Only memory the chunk owns alone (never a slice of Node's shared Buffer pool).
+  if (!(buffer instanceof ArrayBuffer) || buffer.detached) return;
+  if (buf.byteOffset !== 0 || buf.length !== buffer.byteLength) return;
+  buffer.transfer(0); // ES2024: detaching the ArrayBuffer frees its memory
 }

@@ -53,12 +53,27 @@ describe('ByteArena', () => {
     expect(ByteArena.read(first[1]!)).toBe(''); // a released span reads nothing
   });
 
-  it('keeps a bounded number of empty chunks', () => {
+  it('keeps a bounded number of empty chunks and gives the memory of the others back at once', () => {
     const arena = new ByteArena({ chunkSize: 16, maxFreeChunks: 2 });
     const spans = Array.from({ length: 10 }, () => span());
     for (const s of spans) arena.write('0123456789abcd', s); // one chunk each
-    for (const s of spans) arena.release(s);
+    const big = span();
+    arena.write('x'.repeat(40), big); // a chunk of its own
+    const chunks = [...spans, big].map((s) => s.chunk);
+    for (const s of [...spans, big]) arena.release(s);
     expect(arena.stats).toEqual({ created: 10, free: 2 });
+    // 9 sealed standard chunks: the first 2 emptied are kept, 7 freed; the last one is still being written to; the
+    // big one is freed.
+    expect(chunks.map((c) => c?.buf.length)).toEqual([16, 16, 0, 0, 0, 0, 0, 0, 0, 16, 0]);
+  });
+
+  it('never frees memory it shares with other Buffers', () => {
+    const pooled = Buffer.from('shared pool'); // a slice of Node's Buffer pool
+    const arena = new ByteArena({ chunkSize: 16 });
+    const s = span();
+    arena.write('0123456789', s);
+    arena.reset();
+    expect(pooled.toString()).toBe('shared pool');
   });
 });
 
