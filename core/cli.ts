@@ -127,7 +127,7 @@ async function cmdRun(file: string, logLevel: string | undefined): Promise<numbe
       // Which Node and which V8 memory flags (see core/bin/dtcol.js): what a memory question starts from.
       runtime: [
         `node ${process.version}`,
-        ...process.execArgv.filter((a) => /^--(max|heap)-/.test(a)),
+        ...process.execArgv.filter((a) => /^--(max|heap|external)-/.test(a)),
         ...['MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_'].flatMap((k) =>
           process.env[k] === undefined ? [] : [`${k}=${process.env[k]}`],
         ),

@@ -10,8 +10,18 @@
 import { registerHooks } from 'node:module';
 import { compiledCli } from './compiled.js';
 
-/** V8 flags for `dtcol run`: DTCOL_V8_FLAGS replaces them ("" for V8's defaults). */
-const defaultFlags = ['--max-semi-space-size=8', '--heap-growing-percent=75'];
+/**
+ * V8 flags for `dtcol run`: DTCOL_V8_FLAGS replaces them ("" for V8's defaults). On V8 13 (Node 24) also
+ * --external-memory-accounted-in-global-limit: memory outside the heap (request bodies in flight) counts towards
+ * the limit that starts a full collection, instead of piling up for tens of MB before one. Later V8s do this by
+ * default and drop the flag, and an unknown flag would stop Node from starting: so only on the V8 it was tried on.
+ */
+const v8Major = Number(process.versions.v8.split('.')[0]);
+const defaultFlags = [
+  '--max-semi-space-size=8',
+  '--heap-growing-percent=75',
+  ...(v8Major === 13 ? ['--external-memory-accounted-in-global-limit'] : []),
+];
 
 /**
  * glibc malloc settings for `dtcol run` (no effect with other C libraries); a value already in the environment wins.
