@@ -59,9 +59,10 @@ export function parseSyslogMessage(input: Buffer | string): ParseResult {
   if (typeof input === 'string') {
     s = input;
   } else {
-    // simdutf-backed check; invalid bytes would otherwise turn silently into U+FFFD.
-    if (!isUtf8(input)) return fail('invalid_utf8', 'Message is not valid UTF-8.', input.toString('utf8'));
     s = input.toString('utf8');
+    // Invalid bytes decode to U+FFFD: only a message that has one is checked (simdutf) to tell the two apart. For
+    // the usual ASCII text the search costs nothing (V8 sees that a one-byte string cannot hold U+FFFD).
+    if (s.includes('\ufffd') && !isUtf8(input)) return fail('invalid_utf8', 'Message is not valid UTF-8.', s);
   }
   try {
     return parseText(s);
@@ -182,11 +183,14 @@ function parse5424(s: string, start: number, f: HeaderFields): number {
   for (const name of fields5424) {
     // Stop early if the JSON follows a shortened header; the body rule takes it from there.
     if (pos >= s.length || s.charCodeAt(pos) === OPEN_BRACE) return pos;
-    let e = s.indexOf(' ', pos);
-    if (e === -1) e = s.length;
-    const token = s.slice(pos, e);
-    if (token.includes('{')) return pos;
-    if (token !== '-') f[name] = token;
+    // One scan to the next space (a `{` inside the token means the JSON starts here); no substring unless kept.
+    let e = pos;
+    for (; e < s.length; e++) {
+      const c = s.charCodeAt(e);
+      if (c === SPACE) break;
+      if (c === OPEN_BRACE) return pos;
+    }
+    if (e !== pos + 1 || s.charCodeAt(pos) !== 0x2d) f[name] = s.slice(pos, e);
     pos = e + 1;
   }
   if (pos >= s.length) return s.length;

@@ -183,6 +183,14 @@ describe('parseSyslogMessage headers', () => {
     expect(result.alert).toEqual({ subject: 'Überfällig ✓ 請求書' });
   });
 
+  it('takes valid UTF-8 bytes as they are, a genuine U+FFFD included, and rejects a broken sequence next to one', () => {
+    const text = '<165>1 2022-03-10T10:11:10+00:00 h darktrace - - - {"a":"caf\u00e9 \ufffd \u2615"}';
+    expect(okResult(parseSyslogMessage(Buffer.from(text))).alert).toEqual({ a: 'caf\u00e9 \ufffd \u2615' });
+    const broken = Buffer.concat([Buffer.from('{"a":"\ufffd'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+    const result = parseSyslogMessage(broken);
+    expect(result.ok ? 'ok' : result.code).toBe('invalid_utf8');
+  });
+
   it('reports the header format', () => {
     const formats = [
       `<165>1 2022-03-10T10:11:10+00:00 h darktrace - - - ${json}`,
