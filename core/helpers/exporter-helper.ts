@@ -175,9 +175,9 @@ export function exporterHelperSchemaProperties(limits: DestinationLimits = {}): 
 }
 
 /**
- * One request's worth of records, as handed to `push`. Read it while `push` runs: once the batch is delivered (or dead-lettered) a compact
- * queue reuses the memory its encodings were in, so keep copies (the strings from `encoded`, the records, the
- * joined Buffer), never the batch itself.
+ * One request's worth of records, as handed to `push`. Read it while `push` runs: once the batch is delivered (or
+ * dead-lettered) a compact queue reuses the memory its encodings were in, so keep copies (the strings from
+ * `encoded`, the records, the joined Buffer), never the batch itself.
  */
 export interface ExportBatch {
   readonly records: readonly LogRecord[];
