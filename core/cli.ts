@@ -5,6 +5,7 @@ import { existsSync, renameSync, rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { builtinRegistry } from './builtins.js';
 import { releaseCompiledSchemas } from './config/ajv.js';
+import { runningCompiled } from './compiled.js';
 import { formatIssues, summarise } from './config/format.js';
 import { configKeys, validateConfigFile, type ServiceConfig } from './config/validate.js';
 import { editorSchema } from './config/editor-schema.js';
@@ -133,7 +134,7 @@ async function cmdRun(file: string, logLevel: string | undefined): Promise<numbe
         ),
       ].join(' '),
       // dist: the compiled JavaScript (core/bin/build.js); source: the TypeScript under tsx.
-      code: import.meta.url.endsWith('.js') ? 'dist' : 'source',
+      code: runningCompiled ? 'dist' : 'source',
     },
     `dtcol is running ${config.pipelines.length} pipeline(s) from ${file}.`,
   );

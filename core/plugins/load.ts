@@ -4,6 +4,7 @@ import { isAbsolute } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { resolve as resolveSpecifier } from 'import-meta-resolve';
 import semver from 'semver';
+import { runningCompiled } from '../compiled.js';
 import { PluginLoadError, errorMessage } from '../errors.js';
 import { API_VERSION, isPluginManifest, type PluginManifest } from '../plugin.js';
 import type { Registry } from '../registry.js';
@@ -30,7 +31,7 @@ let tsx: Promise<void> | undefined;
  * there is nothing to do.
  */
 function typeScriptLoader(url: string): Promise<void> {
-  if (!/\.[cm]?ts$/.test(url) || !import.meta.url.endsWith('.js')) return Promise.resolve();
+  if (!/\.[cm]?ts$/.test(url) || !runningCompiled) return Promise.resolve();
   tsx ??= import('tsx/esm/api').then(({ register }) => {
     register();
   });
