@@ -14,6 +14,7 @@ import {
   errorMessage,
 } from '../errors.js';
 import { parseByteSize, parseDuration, byteSizeSchema, durationSchema } from '../units.js';
+import { BodyPool } from './byte-arena.js';
 import { DeadLetterFile, DeadLetterWriter, defaultDeadLetterPath } from './dead-letter.js';
 import { LogOnce } from './log-once.js';
 import {
@@ -205,6 +206,13 @@ export interface ExporterSpec {
    * letters and `batch.records` hold the rebuilt records, so they carry what the destination would have got.
    */
   decode?: (encoded: string) => LogRecord;
+  /**
+   * True when `push` is done with the body `batch.join` gave it once push resolves (it awaited the response, not
+   * just handed the body to a stream): the helper then reuses that memory for later batches instead of leaving a
+   * large buffer per request to the garbage collector. Never set it for a push that may still be writing the body
+   * after it resolves.
+   */
+  reuseBodies?: boolean;
   /** Map a thrown value that is not a DtcolError (network errors, SDK errors) to one. */
   classify?: (err: unknown) => DtcolError;
   /** Open connections, fetch tokens... (after the queue is ready). */
@@ -328,6 +336,8 @@ class QueuedBatch implements ExportBatch {
   readonly #items: readonly QueueItem[];
   readonly #hasEncoder: boolean;
   readonly #recordOf: (item: QueueItem) => LogRecord;
+  readonly #pool: BodyPool | undefined;
+  readonly #lent: Buffer[] = [];
   #records: readonly LogRecord[] | undefined;
   #encoded: readonly string[] | undefined;
 
@@ -336,8 +346,10 @@ class QueuedBatch implements ExportBatch {
     hasEncoder: boolean,
     bytes: number,
     recordOf: (item: QueueItem) => LogRecord,
+    pool: BodyPool | undefined,
   ) {
     this.#items = items;
+    this.#pool = pool;
     this.#hasEncoder = hasEncoder;
     this.bytes = bytes;
     this.#recordOf = recordOf;
@@ -352,7 +364,18 @@ class QueuedBatch implements ExportBatch {
   }
 
   join(open: string, separator: string, close: string): Buffer {
-    return joinItems(this.#items, open, separator, close);
+    const pool = this.#pool;
+    if (pool === undefined) return joinItems(this.#items, open, separator, close);
+    return joinItems(this.#items, open, separator, close, (size) => {
+      const buf = pool.take(size);
+      this.#lent.push(buf);
+      return buf;
+    });
+  }
+
+  /** push resolved: the bodies it was given are free for later batches. */
+  release(): void {
+    for (const buf of this.#lent.splice(0)) this.#pool?.give(buf);
   }
 }
 
@@ -379,6 +402,7 @@ export class QueuedExporter implements Component, LogsConsumer {
     jitter: number;
   };
   readonly #deadLetter: DeadLetterWriter | undefined;
+  readonly #bodies: BodyPool | undefined;
   readonly #logOnce: LogOnce;
   readonly #wakeDispatcher = new Wakeup();
   readonly #spaceWaiters: { n: number; resolve: () => void; reject: (e: Error) => void }[] = [];
@@ -439,6 +463,7 @@ export class QueuedExporter implements Component, LogsConsumer {
           settings.id.id,
         )
       : undefined;
+    this.#bodies = spec.reuseBodies === true ? new BodyPool(q.num_consumers) : undefined;
     this.#logOnce = new LogOnce(settings.logger);
     settings.telemetry.observeQueue(
       () => this.#queue.size,
@@ -665,10 +690,12 @@ export class QueuedExporter implements Component, LogsConsumer {
       const hasEncoder = this.#spec.encode !== undefined;
       const bytes = hasEncoder ? todo.reduce((s, i) => s + (i.bytes ?? 0), 0) : 0;
       const attemptSignal = AbortSignal.any([AbortSignal.timeout(this.#timeoutMs), this.#hardStop.signal]);
-      const batch = new QueuedBatch(todo, hasEncoder, bytes, (i) => this.#recordOf(i));
+      const batch = new QueuedBatch(todo, hasEncoder, bytes, (i) => this.#recordOf(i), this.#bodies);
       let error: DtcolError;
       try {
         await raceAbort(this.#spec.push(batch, attemptSignal), attemptSignal);
+        // Only after push itself resolved: a push cut short by the timeout may still be sending its body.
+        batch.release();
         this.#settings.telemetry.sent(todo.length);
         this.#settings.telemetry.setHealth('ok');
         this.#queue.ack(todo);

@@ -33,18 +33,21 @@ export function encodingOf(item: QueueItem): string {
 
 /**
  * The encodings of `items` joined into one UTF-8 body: `open` e1 `separator` e2 … `close`. Written straight into
- * one buffer of the exact size: no joined string is built, and a compact queue's bytes are copied as they are.
+ * one buffer (from `alloc`, which may give more room than asked; the body is the exact length): no joined string
+ * is built, and a compact queue's bytes are copied as they are.
  */
 export function joinItems(
   items: readonly QueueItem[],
   open: string,
   separator: string,
   close: string,
+  alloc: (size: number) => Buffer = (size) => Buffer.allocUnsafe(size),
 ): Buffer {
   const sepBytes = Buffer.byteLength(separator);
   let total = Buffer.byteLength(open) + Buffer.byteLength(close) + sepBytes * Math.max(0, items.length - 1);
   for (const item of items) total += item.bytes ?? Buffer.byteLength(encodingOf(item));
-  const out = Buffer.allocUnsafe(total);
+  const room = alloc(total);
+  const out = room.length === total ? room : room.subarray(0, total);
   let at = out.write(open, 0);
   let first = true;
   for (const item of items) {

@@ -33,6 +33,7 @@ export function createHttpExporter(settings: Settings, config: HttpExporterConfi
     encode,
     decode,
     limits: { maxBatchBytes: 4 * 1024 * 1024 },
+    reuseBodies: true, // push awaits the whole response
     async push(batch, signal) {
       const text = config.format === 'ndjson' ? batch.join('', '\n', '\n') : batch.join('[', ',', ']');
       const body = config.compression === 'gzip' ? gzipSync(text) : text;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ByteArena, type ArenaSpan } from '../../../core/helpers/byte-arena.js';
+import { BodyPool, ByteArena, type ArenaSpan } from '../../../core/helpers/byte-arena.js';
 import { joinItems, MemoryQueue } from '../../../core/helpers/queue.js';
 import { createRecord } from '../../../core/records.js';
 
@@ -102,5 +102,31 @@ describe('compact MemoryQueue', () => {
     }
     // 20 MB went through; without reuse that would be ~5000 chunks.
     expect(queue.arenaStats?.created).toBeLessThanOrEqual(8);
+  });
+});
+
+/** A detached ArrayBuffer: its memory was freed at once. */
+const freed = (b: Buffer | undefined): boolean => b?.buffer.byteLength === 0;
+
+describe('BodyPool', () => {
+  it('hands a given-back buffer out again when it is large enough', () => {
+    const pool = new BodyPool(2);
+    const a = pool.take(1000);
+    expect(a.length).toBeGreaterThanOrEqual(1000);
+    pool.give(a);
+    expect(pool.take(900)).toBe(a);
+    expect(pool.take(10)).not.toBe(a); // a is out again
+  });
+
+  it('keeps at most `max` buffers, frees the smallest one over that, and frees oversized ones at once', () => {
+    const pool = new BodyPool(2, 256 * 1024);
+    const [small, mid, big, huge] = [10, 70_000, 140_000, 300_000].map((n) => pool.take(n));
+    for (const b of [small, mid, big]) pool.give(b!);
+    expect(freed(small)).toBe(true); // its memory is given back, not left to the garbage collector
+    expect(freed(mid)).toBe(false);
+    expect(pool.freeBytes).toBe((mid?.length ?? 0) + (big?.length ?? 0));
+    pool.give(huge!);
+    expect(freed(huge)).toBe(true);
+    expect(pool.take(100_000)).toBe(big);
   });
 });

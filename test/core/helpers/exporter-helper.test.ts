@@ -134,6 +134,65 @@ describe('exporter helper', () => {
       expect(decoded).toBe(2);
     });
 
+    it('reuseBodies: the next batch reuses a body once push resolved, never the body of a push that failed', async () => {
+      // Where each body's bytes were: the same memory means the same buffer at the same offset.
+      const seen: { memory: string; text: string; failed: boolean }[] = [];
+      const buffers: ArrayBufferLike[] = [];
+      const where = (b: Buffer): string =>
+        `${String(buffers.includes(b.buffer) ? buffers.indexOf(b.buffer) : buffers.push(b.buffer) - 1)}@${String(b.byteOffset)}`;
+      const push = (batch: ExportBatch): Promise<void> => {
+        const body = batch.join('[', ',', ']');
+        const failed = seen.length === 1; // the second attempt fails and is retried
+        seen.push({ memory: where(body), text: body.toString(), failed });
+        return failed ? Promise.reject(new RetryableError('503 try again')) : Promise.resolve();
+      };
+      const { exporter } = setup(
+        { push, encode: (r) => JSON.stringify(r.body), decode: codec.decode, reuseBodies: true },
+        { batch: { max_records: 2 }, sending_queue: { num_consumers: 1 }, retry_on_failure: fastRetry },
+      );
+      await exporter.start(host, AbortSignal.timeout(1000));
+      await exporter.consume(generateLogs(6));
+      await vi.waitFor(() => expect(seen.filter((s) => !s.failed)).toHaveLength(3));
+      expect(seen.map((s) => JSON.parse(s.text) as unknown)).toEqual(
+        [
+          [0, 1],
+          [2, 3],
+          [2, 3],
+          [4, 5],
+        ].map((seqs) => seqs.map((seq) => generateLogs(6)[seq]?.body)),
+      );
+      const [first, failed, retried, last] = seen;
+      expect(failed?.memory).toBe(first?.memory); // the first push was over: its memory is reused
+      expect(retried?.memory).not.toBe(failed?.memory); // a failed push may still be sending: never reused
+      expect(last?.memory).toBe(retried?.memory);
+    });
+
+    it('without reuseBodies every body has its own memory (a push may still be writing it after it resolves)', async () => {
+      const memory: { buffer: ArrayBufferLike; offset: number }[] = [];
+      const { exporter } = setup(
+        {
+          push(batch) {
+            const body = batch.join('', '\n', '\n');
+            memory.push({ buffer: body.buffer, offset: body.byteOffset });
+            return Promise.resolve();
+          },
+          encode: (r) => JSON.stringify(r.body),
+          decode: codec.decode,
+        },
+        { batch: { max_records: 2 }, sending_queue: { num_consumers: 1 } },
+      );
+      await exporter.start(host, AbortSignal.timeout(1000));
+      await exporter.consume(generateLogs(6));
+      await vi.waitFor(() => expect(memory).toHaveLength(3));
+      const [a, b, c] = memory;
+      for (const [x, y] of [
+        [a, b],
+        [b, c],
+        [a, c],
+      ] as const)
+        expect(x?.buffer !== y?.buffer || x?.offset !== y?.offset).toBe(true);
+    });
+
     it('dead-letters a record that cannot be encoded and delivers the rest', async () => {
       const { batches, spec } = recorder();
       const { exporter, settings } = setup({ ...spec, ...codec }, { sending_queue: { num_consumers: 1 } });
