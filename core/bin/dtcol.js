@@ -18,7 +18,7 @@ import { compiledCli } from './compiled.js';
  */
 const v8Major = Number(process.versions.v8.split('.')[0]);
 const defaultFlags = [
-  '--max-semi-space-size=16',
+  '--max-semi-space-size=8',
   '--heap-growing-percent=75',
   ...(v8Major === 13 ? ['--external-memory-accounted-in-global-limit'] : []),
 ];

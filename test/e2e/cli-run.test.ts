@@ -72,7 +72,7 @@ service:
   it('runs `run` with the memory flags, restarted in place (same PID), and logs them', async () => {
     const { runtime, samePid } = await runtimeOf({});
     expect(runtime).toMatch(/^node v\d+/);
-    expect(runtime).toContain('--max-semi-space-size=16');
+    expect(runtime).toContain('--max-semi-space-size=8');
     expect(runtime).toContain('--heap-growing-percent=75');
     expect(runtime).toContain('MALLOC_ARENA_MAX=2');
     expect(runtime).toContain('MALLOC_MMAP_THRESHOLD_=131072');
@@ -86,7 +86,7 @@ service:
   it('leaves a flag the user gave alone, and DTCOL_V8_FLAGS="" keeps V8 defaults', async () => {
     const own = await runtimeOf({}, ['--max-semi-space-size=32']);
     expect(own.runtime).toContain('--max-semi-space-size=32');
-    expect(own.runtime).not.toContain('--max-semi-space-size=16');
+    expect(own.runtime).not.toContain('--max-semi-space-size=8');
     expect(own.runtime).toContain('--heap-growing-percent=75');
     const none = await runtimeOf({ DTCOL_V8_FLAGS: '', MALLOC_ARENA_MAX: '4' });
     expect(none.runtime).not.toContain('--');
