@@ -4,8 +4,8 @@
 // the code as it is now. DTCOL_FROM_SOURCE=1 forces the sources.
 //
 // `dtcol run` is a long-running service that allocates fast and keeps little: V8's defaults (a 64 MB young
-// generation, an old generation allowed to grow to several times what is live) add about a third to its
-// resident memory under load for no gain. So `run` restarts itself once, in place (process.execve: same PID, nothing
+// generation, an old generation allowed to grow to several times what is live) add about a third to its resident
+// memory under load for no gain. So `run` restarts itself once, in place (process.execve: same PID, nothing
 // spawned), with the flags below, unless the user chose their own (README "Memory").
 import { registerHooks } from 'node:module';
 import { compiledCli } from './compiled.js';

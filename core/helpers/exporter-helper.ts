@@ -178,7 +178,8 @@ export function exporterHelperSchemaProperties(limits: DestinationLimits = {}): 
 /**
  * One request's worth of records, as handed to `push`. Read it while `push` runs: once the batch is delivered (or
  * dead-lettered) a compact queue reuses the memory its encodings were in, so keep copies (the strings from
- * `encoded`, the records, the joined Buffer), never the batch itself.
+ * `encoded`, the records, the joined Buffer), never the batch itself. With `reuseBodies` the joined Buffer is
+ * reused too: copy it to keep it.
  */
 export interface ExportBatch {
   readonly records: readonly LogRecord[];
