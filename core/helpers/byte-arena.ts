@@ -95,7 +95,7 @@ export class ByteArena {
     if (this.#current !== undefined) this.#current.sealed = true;
     this.#current = undefined;
     this.#pos = 0;
-    for (const chunk of this.#free.splice(0)) detach(chunk);
+    for (const chunk of this.#free.splice(0)) freeNow(chunk.buf);
   }
 
   /** An empty sealed chunk: kept for reuse, or its memory given back. */
@@ -104,7 +104,7 @@ export class ByteArena {
       chunk.sealed = false;
       this.#free.push(chunk);
     } else {
-      detach(chunk);
+      freeNow(chunk.buf);
     }
   }
 
@@ -126,14 +126,10 @@ export class ByteArena {
 }
 
 /**
- * Frees a chunk's memory now. Left to the garbage collector, dropped chunks (old objects by then) waited for the
- * next full collection, and after a backlog that was tens of MB of resident memory for nothing.
+ * Frees a buffer's memory now, if it owns it alone (never a slice of Node's shared Buffer pool). Left to the garbage
+ * collector, dropped chunks and bodies (old objects by then) waited for the next full collection, and after a
+ * backlog that was tens of MB of resident memory for nothing.
  */
-function detach(chunk: ArenaChunk): void {
-  freeNow(chunk.buf);
-}
-
-/** Frees a buffer's memory now, if it owns it alone (never a slice of Node's shared Buffer pool). */
 function freeNow(buf: Buffer): void {
   const buffer: ArrayBufferLike = buf.buffer;
   if (!(buffer instanceof ArrayBuffer) || buffer.detached) return;
@@ -165,8 +161,8 @@ export class BodyPool {
 
   /** A buffer of at least `size` bytes, the caller's alone until it is given back. */
   take(size: number): Buffer {
-    // findIndex gives -1 when none fits, and -1 >>> 0 is past the end: nothing is taken.
-    const [reused] = this.#free.splice(this.#free.findIndex((b) => b.length >= size) >>> 0, 1);
+    const i = this.#free.findIndex((b) => b.length >= size);
+    const reused = i < 0 ? undefined : this.#free.splice(i, 1)[0];
     if (reused !== undefined) return reused;
     // Rounded up, so that a slightly larger batch next time fits too.
     return Buffer.allocUnsafeSlow(Math.ceil(Math.max(size, 1) / 65536) * 65536);
